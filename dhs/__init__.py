@@ -1,0 +1,7 @@
+"""Project package: settings, urls, Celery app and the cross-cutting platform records."""
+
+from __future__ import annotations
+
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

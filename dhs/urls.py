@@ -1,0 +1,10 @@
+"""URL map: portal, partner API, admin, public pages."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+]
