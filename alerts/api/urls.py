@@ -1,0 +1,5 @@
+"""Partner and staff API URLs under /api/v1/."""
+
+from __future__ import annotations
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""Portal URLs (caseworker, supervisor, office dashboard, transparency)."""
+
+from __future__ import annotations
+
+urlpatterns: list = []
