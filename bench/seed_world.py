@@ -1,0 +1,152 @@
+"""Seed a large synthetic world (default 1,000,000 households) into PostgreSQL with COPY.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/seed_world.py \
+        --households 1000000 --seed 11 [--world /tmp/world-1m] [--fresh]
+
+Generates the world files with cases.synthetic (or reuses --world), then loads offices,
+households and people through staging tables and COPY (the caseload import command does the same
+validation row by row; at this size COPY is the floor), enrollments and outcomes the same way, and
+signals from the feeds with their ground-truth links (risk.services.synthetic_load), so the
+benchmarks that follow start from a statewide database. Prints the figures and writes JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import django_setup, print_machine, timed, write_result
+
+STAGE_HOUSEHOLDS = """
+CREATE TEMP TABLE stage_people (
+  household_ref text, person_ref text, first_name text, last_name text, date_of_birth text,
+  sex text, relationship text, street text, city text, state text, zip text, phone text,
+  monthly_income text, housing text, office_code text, race_ethnicity text)
+"""
+
+
+def load_caseload(world: Path) -> dict[str, int]:
+    """COPY households.csv into a staging table, then set-based inserts into the real tables."""
+    from django.db import connection, transaction
+
+    from cases.addresses import normalize_address, split_unit
+    from cases.services.imports import world_load_reference
+
+    world_load_reference(world_dir=world, parts=("offices",))
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(STAGE_HOUSEHOLDS)
+        with (world / "households.csv").open("rb") as fh:
+            cur.copy_expert("COPY stage_people FROM STDIN WITH (FORMAT csv, HEADER true)", fh)
+        # Address keys are computed in Python once per household (normalisation is code, not SQL).
+        cur.execute("SELECT DISTINCT ON (household_ref) household_ref, street, zip "
+                    "FROM stage_people ORDER BY household_ref")
+        rows = cur.fetchall()
+        cur.execute("CREATE TEMP TABLE stage_addr (household_ref text, street text, unit text, "
+                    "address_key text)")
+        import io
+
+        buf = io.StringIO()
+        for ref, street, zip_code in rows:
+            base, unit = split_unit(street or "")
+            key = normalize_address(street or "", "", zip_code or "")
+            buf.write("\t".join(x.replace("\t", " ") for x in (ref, base, unit, key)) + "\n")
+        buf.seek(0)
+        cur.copy_expert("COPY stage_addr FROM STDIN", buf)
+        cur.execute("""
+            INSERT INTO cases_household (ref, office_id, street, unit, city, state, zip,
+                address_key, housing, monthly_income, phone, sms_consent, sms_consent_source,
+                created_at, updated_at)
+            SELECT DISTINCT ON (s.household_ref) s.household_ref, o.id, a.street, a.unit, s.city,
+                s.state, s.zip, a.address_key, s.housing, s.monthly_income::numeric, s.phone,
+                s.phone <> '', CASE WHEN s.phone <> '' THEN 'application form' ELSE '' END,
+                now(), now()
+            FROM stage_people s JOIN dhs_office o ON o.code = s.office_code
+            JOIN stage_addr a ON a.household_ref = s.household_ref
+            ORDER BY s.household_ref
+            ON CONFLICT (ref) DO NOTHING""")
+        households = cur.rowcount
+        cur.execute("""
+            INSERT INTO cases_person (ref, household_id, first_name, middle_name, last_name,
+                date_of_birth, sex, relationship, race_ethnicity)
+            SELECT s.person_ref, h.id, s.first_name, '', s.last_name,
+                NULLIF(s.date_of_birth, '')::date, s.sex, s.relationship,
+                COALESCE(s.race_ethnicity, '')
+            FROM stage_people s JOIN cases_household h ON h.ref = s.household_ref
+            ON CONFLICT (ref) DO NOTHING""")
+        people = cur.rowcount
+    return {"households": households, "people": people}
+
+
+def load_outcomes(world: Path) -> int:
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("CREATE TEMP TABLE stage_out (household_ref text, event_type text, "
+                    "event_date text)")
+        with (world / "outcomes.csv").open("rb") as fh:
+            cur.copy_expert("COPY stage_out FROM STDIN WITH (FORMAT csv, HEADER true)", fh)
+        cur.execute("""
+            INSERT INTO cases_crisisevent (household_id, event_type, event_date, source,
+                created_at)
+            SELECT h.id, s.event_type, s.event_date::date, 'import', now()
+            FROM stage_out s JOIN cases_household h ON h.ref = s.household_ref
+            ON CONFLICT DO NOTHING""")
+        return cur.rowcount
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--households", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--end", type=dt.date.fromisoformat, default=dt.date(2026, 11, 30))
+    parser.add_argument("--world", type=Path, default=None,
+                        help="Folder of generated files (generated when missing).")
+    parser.add_argument("--fresh", action="store_true",
+                        help="Empty the case, signal and score tables first.")
+    args = parser.parse_args()
+    django_setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from alerts.demo import feed_partners_ensure
+    from cases.synthetic import generate_world
+    from risk.services.synthetic_load import world_signals_load
+
+    print_machine()
+    world = args.world or Path("/tmp") / f"world-{args.seed}-{args.households}"
+    figures: dict[str, float] = {}
+    call_command("migrate", verbosity=0)
+    if args.fresh:
+        with timed("truncate", figures), connection.cursor() as cur:
+            cur.execute("TRUNCATE cases_household, cases_person, cases_crisisevent, "
+                        "cases_programenrollment, cases_officevisit, risk_signal, risk_rawrecord, "
+                        "risk_feedbatch, risk_householdscore, risk_currentscore, risk_scorerun, "
+                        "alerts_workitem, alerts_flag CASCADE")
+    if not (world / "households.csv").exists():
+        with timed("generate", figures):
+            summary = generate_world(out_dir=world, households=args.households, seed=args.seed,
+                                     end=args.end)
+        print(f"  generated: {summary}")
+    with timed("load_caseload", figures):
+        counts = load_caseload(world)
+    with timed("load_outcomes", figures):
+        counts["outcomes"] = load_outcomes(world)
+    with timed("load_enrollments_visits", figures):
+        from cases.services.imports import world_load_reference
+        world_load_reference(world_dir=world, parts=("enrollments", "visits"))
+    feed_partners_ensure(today=args.end)
+    with timed("load_signals", figures):
+        counts["signals"] = world_signals_load(world_dir=world)
+    with timed("analyze", figures), connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    print(f"loaded: {counts}")
+    write_result("seed_world", {"households_requested": args.households, "seed": args.seed,
+                                "counts": counts, "seconds": figures})
+
+
+if __name__ == "__main__":
+    main()
