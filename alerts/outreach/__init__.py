@@ -1,0 +1,1 @@
+"""SMS backends: where outreach messages go (file by default, console, Twilio)."""

@@ -1,0 +1,1 @@
+"""Services of the alerts layer: flags, eligibility, work items, outreach, referrals, HSDS."""

@@ -1,0 +1,1 @@
+"""Writes of case records (imports of the legacy caseload and of a generated world)."""

@@ -1,0 +1,710 @@
+"""Ingestion: feed rows in, raw rows kept, records linked, signals out.
+
+The command line (`ingest_signals`), the scheduled pulls and the partner API all call this
+module, so a row is treated the same however it arrives. The rules:
+
+- No row enters without an active data-sharing agreement covering the source and its purpose
+  (`AgreementError`, nothing stored). Fields the agreement does not list are dropped from the
+  row *before* it is parsed, linked or stored (linkage sees only allowed fields too).
+- Every row read is kept as a `RawRecord` with provenance and what became of it, so
+  rows read = new + duplicate + rejected, and `export_links` has a row for each.
+- An exact re-delivery (same content hash for the source) is kept as a `duplicate` pointing at
+  the original and creates no second signal. A file whose SHA-256 was already read completely
+  is not read again; an interrupted file is resumed after its last finished chunk.
+- Work is done in chunks of `CHUNK_SIZE` rows: one transaction, bulk inserts and one call to
+  linkage per chunk, so a crash keeps finished chunks and cost does not grow per row.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from dhs.exceptions import AgreementError, ApplicationError
+from dhs.models import DataSharingAgreement, PartnerAgency
+from risk.models import FeedBatch, LinkReview, RawRecord, Signal, SignalSource
+from risk.sources import Adapter, ParsedRecord, Rejection, get_adapter
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 5000
+# Default pull cadence per source, in minutes (a data change afterwards, in the admin).
+DEFAULT_SCHEDULES = {"eviction_filings": 60, "jail_bookings": 60, "utility_shutoffs": 240,
+                     "school_attendance": 1440, "benefit_lapses": 1440}
+AGENCY_CODE = "dhs"
+AGENCY_PURPOSE = "early warning of household crisis"
+NEW_STATUSES = (RawRecord.LINKED, RawRecord.REVIEW, RawRecord.UNLINKED)
+
+
+# --- sources and agreements -------------------------------------------------------------------
+def source_get_or_create(*, source: str) -> SignalSource:
+    """The source's configuration row, created with defaults (a drop folder) when missing."""
+    get_adapter(source)  # unknown names fail loudly
+    existing = SignalSource.objects.filter(name=source).first()
+    if existing:
+        return existing
+    if source == "benefit_lapses":
+        defaults = {"location_kind": SignalSource.INTERNAL, "location": "cases.ProgramEnrollment"}
+    else:
+        folder = Path(settings.FEED_DIR) / source / "incoming"
+        defaults = {"location_kind": SignalSource.FOLDER, "location": str(folder)}
+    defaults["schedule_minutes"] = DEFAULT_SCHEDULES.get(source, 60)
+    try:
+        with transaction.atomic():
+            row = SignalSource.objects.create(name=source, **defaults)
+    except IntegrityError:
+        return SignalSource.objects.get(name=source)
+    if row.location_kind == SignalSource.FOLDER:
+        try:
+            Path(row.location).mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a read-only mount is still usable if it exists
+            logger.warning("could not create feed folder %s: %s", row.location, exc)
+    return row
+
+
+def agency_agreement_ensure() -> DataSharingAgreement:
+    """The agency's own internal agreement for benefit lapses, created on first use.
+
+    Benefit lapses are the agency's own records; the agreement exists so that the same rule
+    (no signal without an agreement, retention by agreement) holds for them too.
+    """
+    partner, _ = PartnerAgency.objects.get_or_create(
+        code=AGENCY_CODE, defaults={"name": "Department of Human Services (internal)",
+                                    "kind": "agency"})
+    today = timezone.localdate()
+    for agreement in DataSharingAgreement.objects.active_on(today).filter(partner=partner):
+        if agreement.covers("benefit_lapses"):
+            return agreement
+    reference = f"DSA-DHS-INTERNAL-{today:%Y%m%d}"
+    agreement, _ = DataSharingAgreement.objects.get_or_create(
+        reference=reference,
+        defaults={"partner": partner, "sources": ["benefit_lapses"], "purpose": AGENCY_PURPOSE,
+                  "legal_basis": "The agency's own program records (internal use).",
+                  "effective_date": today, "expiry_date": today + dt.timedelta(days=3650),
+                  "retention_days": 1095})
+    return agreement
+
+
+def _norm(text: str) -> str:
+    return " ".join((text or "").lower().split())
+
+
+def agreement_for(*, source: str, partner: PartnerAgency | None = None,
+                  purpose: str | None = None) -> DataSharingAgreement:
+    """The active agreement that covers the source and its purpose, or AgreementError.
+
+    The purpose of the source (SignalSource.purpose) must be named in the agreement's purpose.
+    Without a partner, the source's configured partner is used; without that, any partner's.
+    """
+    config = source_get_or_create(source=source)
+    purpose = _norm(purpose if purpose is not None else config.purpose)
+    if source == "benefit_lapses" and partner is None:
+        agency_agreement_ensure()
+    partner = partner or config.partner
+    qs = DataSharingAgreement.objects.active_on().select_related("partner").order_by("id")
+    if partner is not None:
+        qs = qs.filter(partner=partner)
+    covering = [a for a in qs if a.covers(source)]
+    for agreement in covering:
+        if purpose in _norm(agreement.purpose):
+            return agreement
+    who = f"partner '{partner.code}'" if partner else "any partner"
+    if covering:
+        raise AgreementError(
+            f"The active agreement of {who} for {source} does not cover the purpose "
+            f"'{purpose}'; nothing was stored.",
+            extra={"source": source})
+    raise AgreementError(
+        f"No active data-sharing agreement of {who} covers {source}; nothing was stored. "
+        "Record or renew the agreement, then deliver again.",
+        extra={"source": source})
+
+
+def allowed_fields(*, adapter: Adapter, agreement: DataSharingAgreement) -> tuple[str, ...]:
+    """The feed fields this agreement lets us read and store (empty list = all of them)."""
+    allowed = agreement.fields_allowed or []
+    if not allowed:
+        return adapter.fields
+    return tuple(f for f in adapter.fields if f in allowed)
+
+
+# --- reading files ----------------------------------------------------------------------------
+@dataclass
+class Item:
+    """One row read: its line, the raw values (allowed fields only) and its content hash."""
+
+    line: int | None
+    raw: dict[str, Any]
+    content_hash: str
+    error: str = ""  # set when the line itself could not be read (encoding, column count)
+
+
+def _hash(source: str, payload: str) -> str:
+    return hashlib.sha256(f"{source}\x1f{payload}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def row_hash(source: str, row: dict[str, Any]) -> str:
+    """Content hash of a row: the same values in any column order hash the same."""
+    clean = {k: ("" if v is None else str(v)).strip() for k, v in row.items()}
+    return _hash(source, json.dumps(clean, sort_keys=True, ensure_ascii=False))
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class _Lines:
+    """Decodes a binary file line by line; undecodable lines are set aside with their number."""
+
+    def __init__(self, fh: io.BufferedReader, start_line: int) -> None:
+        self.fh, self.number = fh, start_line
+        self.consumed: list[int] = []
+        self.bad: list[tuple[int, bytes]] = []
+
+    def __iter__(self) -> Iterator[str]:
+        for raw in self.fh:
+            self.number += 1
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                self.bad.append((self.number, raw))
+                continue
+            self.consumed.append(self.number)
+            yield text
+
+
+def read_csv(*, source: str, path: Path, fields: tuple[str, ...],
+             allowed: tuple[str, ...]) -> Iterator[Item]:
+    """Rows of a feed file as Items, in file order; malformed lines become error Items.
+
+    Blank lines are skipped (not rows). A line that is not UTF-8 or has the wrong number of
+    values is an error item with its line number; the rest of the file goes on.
+    """
+    with path.open("rb") as fh:
+        header_bytes = fh.readline()
+        try:
+            header_text = header_bytes.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ApplicationError(f"{path.name}: the header line is not UTF-8 text.",
+                                   code="bad_header") from None
+        header = [h.strip().lower() for h in next(csv.reader([header_text]), [])]
+        if not set(header) & set(fields):
+            raise ApplicationError(
+                f"{path.name}: the header has none of the {source} columns "
+                f"(expected: {', '.join(fields)}).", code="bad_header")
+        lines = _Lines(fh, start_line=1)
+        reader = csv.reader(lines)
+        keep = set(allowed)
+        while True:
+            lines.consumed.clear()
+            try:
+                values = next(reader)
+                error = ""
+            except StopIteration:
+                values, error = None, ""
+            except csv.Error as exc:
+                values, error = [], f"the line cannot be read as CSV ({exc})"
+            for number, raw in lines.bad:
+                text = raw.decode("utf-8", "replace").rstrip("\r\n")
+                yield Item(line=number, raw={"_line": text} if keep == set(fields) else {},
+                           content_hash=_hash(source, raw.hex()),
+                           error=f"line {number} is not UTF-8 text (re-send the file in UTF-8)")
+            lines.bad.clear()
+            if values is None:
+                return
+            first = lines.consumed[0] if lines.consumed else lines.number
+            if not error and (not values or all(not v.strip() for v in values)):
+                continue
+            if not error and len(values) != len(header):
+                error = (f"line {first} has {len(values)} values but the header has "
+                         f"{len(header)} (quote a value that contains a comma)")
+            if error:
+                joined = ",".join(values)
+                yield Item(line=first, raw={"_line": joined} if keep == set(fields) else {},
+                           content_hash=_hash(source, joined), error=error)
+                continue
+            row = {h: v for h, v in zip(header, values) if h in keep}
+            yield Item(line=first, raw=row, content_hash=row_hash(source, row))
+
+
+def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    chunk: list[Item] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+# --- the chunk: dedupe, parse, link, store ----------------------------------------------------
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+@dataclass
+class KnownLink:
+    """The outcome of a record that names its own person (internal sources): no linkage."""
+
+    person_id: int | None
+    household_id: int | None
+    status: str = "linked"
+    probability: float = 1.0
+    reason: str = "the agency's own record"
+    candidates: tuple = ()
+
+
+def _link(source: str, records: list[ParsedRecord]) -> list[Any]:
+    """Link parsed records; internal records already know their person and skip linkage."""
+    from risk.linkage import link_records
+
+    outcomes: list[Any] = [None] * len(records)
+    to_link = [i for i, r in enumerate(records) if r.known_household_id is None]
+    if to_link:
+        linked = link_records(source=source, people=[records[i].person for i in to_link])
+        for i, outcome in zip(to_link, linked):
+            outcomes[i] = outcome
+    for i, r in enumerate(records):
+        if r.known_household_id is not None:
+            outcomes[i] = KnownLink(person_id=r.known_person_id,
+                                    household_id=r.known_household_id)
+    return outcomes
+
+
+def _rejected_pairs(source: str, record_ids: list[str]) -> set[tuple[str, int]]:
+    """(record_id, person_id) pairs a reviewer rejected before: never proposed again."""
+    ids = [r for r in set(record_ids) if r]
+    if not ids:
+        return set()
+    return set(LinkReview.objects.filter(
+        decision=LinkReview.REJECTED, raw_record__source=source, raw_record__record_id__in=ids,
+    ).values_list("raw_record__record_id", "person_id"))
+
+
+def _process_chunk(*, batch: FeedBatch, adapter: Adapter, items: list[Item],
+                   agreement: DataSharingAgreement) -> list[dict[str, Any]]:
+    """Store one chunk in one transaction; returns the per-row results (API answer shape)."""
+    source = adapter.source
+    now = timezone.now()
+    parsed: list[ParsedRecord | Rejection] = []
+    for item in items:
+        if item.error:
+            parsed.append(Rejection(record_id=f"line:{item.line}" if item.line else "",
+                                    reason=item.error))
+        else:
+            parsed.append(adapter.parse(item.raw, line=item.line))
+
+    # Exact re-deliveries: an earlier new record with the same content hash, or earlier in chunk.
+    hashes = {it.content_hash for it, p in zip(items, parsed) if isinstance(p, ParsedRecord)}
+    originals: dict[str, dict[str, Any]] = {}
+    if hashes:
+        for row in (RawRecord.objects.filter(source=source, content_hash__in=hashes,
+                                             status__in=NEW_STATUSES)
+                    .order_by("id")
+                    .values("id", "content_hash", "person_id", "household_id",
+                            "match_probability", "line", "batch_id", "record_id")):
+            originals.setdefault(row["content_hash"], row)
+
+    kinds: list[str] = []  # "new" | "duplicate" | "rejected" per item
+    seen: dict[str, int] = {}
+    new_records: list[ParsedRecord] = []
+    for idx, (item, p) in enumerate(zip(items, parsed)):
+        if isinstance(p, Rejection):
+            kinds.append("rejected")
+        elif item.content_hash in originals or item.content_hash in seen:
+            kinds.append("duplicate")
+        else:
+            seen[item.content_hash] = idx
+            kinds.append("new")
+            new_records.append(p)
+
+    outcomes = iter(_link(source, new_records)) if new_records else iter(())
+    excluded = _rejected_pairs(source, [r.record_id for r in new_records])
+
+    raws: list[RawRecord] = []
+    link_info: list[tuple[int, ParsedRecord, Any]] = []
+    results: list[dict[str, Any]] = []
+    for idx, (item, p, kind) in enumerate(zip(items, parsed, kinds)):
+        raw = RawRecord(batch=batch, source=source, line=item.line, record_id=p.record_id[:120],
+                        content_hash=item.content_hash, raw=item.raw, agreement=agreement,
+                        received_at=now)
+        if kind == "rejected":
+            raw.status, raw.reason = RawRecord.REJECTED, p.reason
+            results.append({"status": "rejected", "reason": p.reason, "record_id": p.record_id})
+        elif kind == "duplicate":
+            original = originals.get(item.content_hash)
+            raw.parsed = _json_safe(p.fields)
+            raw.status = RawRecord.DUPLICATE
+            if original:
+                raw.duplicate_of_id = original["id"]
+                raw.person_id, raw.household_id = original["person_id"], original["household_id"]
+                raw.match_probability = original["match_probability"]
+                raw.reason = (f"same content as line {original['line']} of batch "
+                              f"{original['batch_id']}; not stored again")
+            else:
+                raw.reason = f"same content as line {items[seen[item.content_hash]].line} " \
+                             "of this delivery; not stored again"
+            results.append({"status": "duplicate", "reason": raw.reason,
+                            "record_id": p.record_id})
+        else:
+            outcome = next(outcomes)
+            raw.parsed = _json_safe(p.fields)
+            status = outcome.status
+            candidates = [c for c in (outcome.candidates or [])
+                          if (p.record_id, c.get("person_id")) not in excluded]
+            if status == "linked" and (p.record_id, outcome.person_id) in excluded:
+                status, candidates = "unlinked", []
+            if status == "review" and not candidates:
+                status = "unlinked"
+                outcome_reason = "the only candidates were rejected by a reviewer before"
+            else:
+                outcome_reason = outcome.reason or ""
+            raw.status = status
+            raw.reason = outcome_reason
+            raw.match_probability = outcome.probability
+            if status == "linked":
+                raw.person_id, raw.household_id = outcome.person_id, outcome.household_id
+            link_info.append((idx, p, candidates))
+            results.append({"status": "accepted", "reason": None, "record_id": p.record_id})
+        raws.append(raw)
+
+    household_ids: set[int] = set()
+    with transaction.atomic():
+        RawRecord.objects.bulk_create(raws, batch_size=2000)
+        signals, reviews = [], []
+        for idx, p, candidates in link_info:
+            raw = raws[idx]
+            if raw.status == RawRecord.LINKED and raw.household_id:
+                signals.append(signal_from_record(raw=raw, record=p, agreement=agreement,
+                                                  known_at=now))
+                household_ids.add(raw.household_id)
+            elif raw.status == RawRecord.REVIEW:
+                reviews.extend(
+                    LinkReview(raw_record=raw, person_id=c["person_id"],
+                               match_probability=c.get("probability") or 0.0,
+                               comparison=_json_safe(c.get("comparison") or {}), created_at=now)
+                    for c in candidates)
+        Signal.objects.bulk_create(signals, batch_size=2000)
+        LinkReview.objects.bulk_create(reviews, batch_size=2000)
+        counts = {"rows_read": len(items), "new": kinds.count("new"),
+                  "duplicate": kinds.count("duplicate"), "rejected": kinds.count("rejected"),
+                  "linked": sum(r.status == RawRecord.LINKED for r in raws),
+                  "review": sum(r.status == RawRecord.REVIEW for r in raws),
+                  "unlinked": sum(r.status == RawRecord.UNLINKED for r in raws)}
+        for key, value in counts.items():
+            setattr(batch, key, getattr(batch, key) + value)
+        batch.save(update_fields=list(counts))
+        if household_ids:
+            ids = sorted(household_ids)
+            transaction.on_commit(lambda: households_signals_changed(household_ids=ids))
+    return results
+
+
+def signal_from_record(*, raw: RawRecord, record: ParsedRecord,
+                       agreement: DataSharingAgreement | None,
+                       known_at: dt.datetime) -> Signal:
+    """The Signal a linked record carries (unsaved)."""
+    sig = record.signal
+    return Signal(household_id=raw.household_id, person_id=raw.person_id, source=raw.source,
+                  kind=sig["kind"], occurred_on=sig["occurred_on"], deadline=sig.get("deadline"),
+                  known_at=sig.get("known_at") or known_at, amount=sig.get("amount"),
+                  value=sig.get("value"), details=_json_safe(sig.get("details") or {}),
+                  raw_record=raw, agreement=agreement)
+
+
+def households_signals_changed(*, household_ids: list[int]) -> None:
+    """Queue rescoring and tell higher layers; called after commit, once per chunk."""
+    from risk import signals as risk_signals
+    from risk import tasks as risk_tasks
+
+    if not household_ids:
+        return
+    task = getattr(risk_tasks, "rescore_households", None)
+    if task is not None:
+        try:
+            task.delay(list(household_ids))
+        except Exception:  # the signals are stored; a nightly rescore_all catches up
+            logger.exception("could not queue rescoring of %d households", len(household_ids))
+    risk_signals.household_signals_changed.send(sender=None, household_ids=list(household_ids))
+
+
+# --- public entry points ----------------------------------------------------------------------
+def _finish(batch: FeedBatch, response: dict | None = None) -> FeedBatch:
+    batch.status = "done"
+    batch.finished_at = timezone.now()
+    fields = ["status", "finished_at"]
+    if response is not None:
+        batch.response = response
+        fields.append("response")
+    batch.save(update_fields=fields)
+    return batch
+
+
+def ingest_file(*, source: str, path: Path, partner: PartnerAgency | None = None,
+                file_name: str | None = None, chunk_size: int = CHUNK_SIZE) -> FeedBatch:
+    """Read one feed file (command line and scheduled pulls); returns its batch with counts.
+
+    A file already read completely is not read again: the earlier batch is returned with
+    `already_read = True`. An interrupted read of the same file is resumed after its last
+    finished chunk. Raises AgreementError (nothing stored) without a covering agreement.
+    """
+    path = Path(path)
+    adapter = get_adapter(source)
+    agreement = agreement_for(source=source, partner=partner)
+    sha = file_sha256(path)
+    done = (FeedBatch.objects.filter(source=source, file_sha256=sha, status="done")
+            .order_by("id").first())
+    if done:
+        done.already_read = True
+        return done
+    batch = (FeedBatch.objects.filter(source=source, file_sha256=sha, status="processing")
+             .order_by("id").first())
+    resume_after = 0
+    if batch is None:
+        batch = FeedBatch.objects.create(source=source, origin=FeedBatch.FILE,
+                                         file_name=file_name or str(path), file_sha256=sha,
+                                         partner=agreement.partner, agreement=agreement)
+    else:
+        resume_after = batch.records.aggregate(m=Max("line"))["m"] or 0
+        batch.agreement = agreement
+        batch.save(update_fields=["agreement"])
+    batch.already_read = False
+    items = read_csv(source=source, path=path, fields=adapter.fields,
+                     allowed=allowed_fields(adapter=adapter, agreement=agreement))
+    items = (it for it in items if it.line is None or it.line > resume_after)
+    for chunk in _chunks(items, chunk_size):
+        _process_chunk(batch=batch, adapter=adapter, items=chunk, agreement=agreement)
+    return _finish(batch)
+
+
+def ingest_rows(*, source: str, rows: Iterable[dict[str, str]], file_name: str,
+                partner: PartnerAgency | None = None, origin: str = FeedBatch.INTERNAL,
+                chunk_size: int = CHUNK_SIZE) -> FeedBatch:
+    """Ingest rows that are already dicts (internal sources such as benefit lapses)."""
+    adapter = get_adapter(source)
+    agreement = agreement_for(source=source, partner=partner)
+    allowed = set(allowed_fields(adapter=adapter, agreement=agreement))
+    batch = FeedBatch.objects.create(source=source, origin=origin, file_name=file_name,
+                                     partner=agreement.partner, agreement=agreement)
+
+    def items() -> Iterator[Item]:
+        for n, row in enumerate(rows, start=1):
+            kept = {k: ("" if v is None else str(v)) for k, v in row.items() if k in allowed}
+            yield Item(line=n, raw=kept, content_hash=row_hash(source, kept))
+
+    for chunk in _chunks(items(), chunk_size):
+        _process_chunk(batch=batch, adapter=adapter, items=chunk, agreement=agreement)
+    return _finish(batch)
+
+
+def ingest_records(*, source: str, records: list[dict], partner: PartnerAgency,
+                   idempotency_key: str = "") -> tuple[FeedBatch, list[dict]]:
+    """Records pushed by a partner through the API; one result per record, in order.
+
+    Raises AgreementError (HTTP 403) when the partner's active agreements do not cover the
+    source. A retried idempotency key returns the stored answer and stores nothing new.
+    """
+    adapter = get_adapter(source)
+    if idempotency_key:
+        previous = FeedBatch.objects.filter(partner=partner,
+                                            idempotency_key=idempotency_key).first()
+        if previous is not None and previous.status == "done":
+            return previous, list(previous.response.get("results", []))
+    agreement = agreement_for(source=source, partner=partner)
+    allowed = set(allowed_fields(adapter=adapter, agreement=agreement))
+    try:
+        with transaction.atomic():
+            batch = FeedBatch.objects.create(source=source, origin=FeedBatch.API,
+                                             idempotency_key=idempotency_key[:200],
+                                             partner=partner, agreement=agreement)
+    except IntegrityError:
+        # The same key is being processed (or was, unfinished): answer from the stored batch.
+        previous = FeedBatch.objects.get(partner=partner, idempotency_key=idempotency_key[:200])
+        if previous.status != "done":
+            raise ApplicationError("A request with this Idempotency-Key is still being "
+                                   "processed; retry later.", code="in_progress",
+                                   status=409) from None
+        return previous, list(previous.response.get("results", []))
+    items: list[Item] = []
+    for n, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            items.append(Item(line=n, raw={}, content_hash=_hash(source, repr(record)),
+                              error=f"record {n} is not an object of {source} fields"))
+            continue
+        kept = {k: ("" if v is None else str(v)) for k, v in record.items() if k in allowed}
+        items.append(Item(line=n, raw=kept, content_hash=row_hash(source, kept)))
+    results: list[dict] = []
+    for chunk in _chunks(items, CHUNK_SIZE):
+        results.extend(_process_chunk(batch=batch, adapter=adapter, items=chunk,
+                                      agreement=agreement))
+    _finish(batch, response={"results": results})
+    return batch, results
+
+
+def ingest_benefit_lapses(*, as_of: dt.date | None = None) -> FeedBatch:
+    """Nightly: enrollments whose recertification passed unrenewed since the last run."""
+    from risk.sources.benefit_lapses import BenefitLapsesAdapter
+
+    as_of = as_of or timezone.localdate()
+    config = source_get_or_create(source="benefit_lapses")
+    since = None
+    if config.watermark:
+        since = dt.date.fromisoformat(config.watermark)
+    adapter = get_adapter("benefit_lapses")
+    assert isinstance(adapter, BenefitLapsesAdapter)
+    batch = ingest_rows(source="benefit_lapses", rows=adapter.rows(as_of=as_of, since=since),
+                        file_name=f"enrollments due after {since or 'the start'} before {as_of}")
+    config.watermark = (as_of - dt.timedelta(days=1)).isoformat()
+    config.last_pulled_at = timezone.now()
+    config.last_error = ""
+    config.save(update_fields=["watermark", "last_pulled_at", "last_error"])
+    return batch
+
+
+def batch_summary(batch: FeedBatch) -> str:
+    """The one-line summary of DESIGN.md."""
+    return (f"rows read {batch.rows_read}, new {batch.new}, duplicate {batch.duplicate}, "
+            f"linked {batch.linked}, needs-review {batch.review}, rejected {batch.rejected}")
+
+
+# --- scheduled pulls ----------------------------------------------------------------------------
+# A file younger than this may still be being written; it is left for the next pull.
+SETTLE_SECONDS = 1.0
+HTTP_TIMEOUT = 60
+
+
+def sources_due(*, now: dt.datetime | None = None) -> list[str]:
+    """Claim the sources whose pull is due (a conditional update, so two beats never both do).
+
+    schedule_minutes 0 means every tick. Push and internal sources are not pulled here.
+    """
+    now = now or timezone.now()
+    for name in DEFAULT_SCHEDULES:
+        source_get_or_create(source=name)
+    due = []
+    for src in SignalSource.objects.filter(enabled=True,
+                                           location_kind__in=[SignalSource.FOLDER,
+                                                              SignalSource.HTTPS]):
+        last = src.last_pulled_at
+        if last is not None and now - last < dt.timedelta(minutes=src.schedule_minutes):
+            continue
+        claimed = SignalSource.objects.filter(pk=src.pk, last_pulled_at=last).update(
+            last_pulled_at=now)
+        if claimed:
+            due.append(src.name)
+    return due
+
+
+def _file_key(path: Path) -> str:
+    """Watermark of a file: modification time (ns, zero-padded) and name, comparable as text."""
+    return f"{path.stat().st_mtime_ns:020d}|{path.name}"
+
+
+def pull_folder(*, config: SignalSource) -> list[FeedBatch]:
+    """Read the new files of a drop folder, oldest first; the folder is never written to."""
+    folder = Path(config.location)
+    if not folder.is_dir():
+        raise ApplicationError(f"The feed folder {folder} does not exist.", code="no_folder")
+    now_ns = dt.datetime.now(tz=dt.UTC).timestamp() * 1e9
+    candidates = []
+    for path in folder.iterdir():
+        if not path.is_file() or path.name.startswith(".") \
+                or path.suffix.lower() in {".tmp", ".part", ".partial"}:
+            continue
+        key = _file_key(path)
+        if key <= (config.watermark or ""):
+            continue
+        candidates.append((key, path))
+    batches = []
+    for key, path in sorted(candidates):
+        if now_ns - path.stat().st_mtime_ns < SETTLE_SECONDS * 1e9:
+            break  # still being written; keep order: later files wait too
+        batch = ingest_file(source=config.name, path=path, partner=config.partner)
+        batches.append(batch)
+        config.watermark = key
+        config.save(update_fields=["watermark"])
+    return batches
+
+
+def pull_https(*, config: SignalSource) -> list[FeedBatch]:
+    """GET the source's URL with `?since=<watermark>`; the CSV answer is ingested as a file.
+
+    The next watermark is the server's `X-Next-Since` header when it sends one, else the time
+    the request was made (UTC, ISO 8601).
+    """
+    import tempfile
+    import urllib.parse
+    import urllib.request
+
+    asked_at = timezone.now().astimezone(dt.UTC).replace(microsecond=0).isoformat()
+    url = config.location
+    if config.watermark:
+        sep = "&" if urllib.parse.urlsplit(url).query else "?"
+        url = f"{url}{sep}{urllib.parse.urlencode({'since': config.watermark})}"
+    if urllib.parse.urlsplit(url).scheme not in {"https", "http"}:
+        raise ApplicationError(f"The feed location {config.location} is not an HTTPS URL.",
+                               code="bad_location")
+    request = urllib.request.Request(url, headers={"Accept": "text/csv"})  # noqa: S310
+    with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:  # noqa: S310
+        next_since = response.headers.get("X-Next-Since") or asked_at
+        with tempfile.NamedTemporaryFile(prefix=f"{config.name}-", suffix=".csv",
+                                         delete=False) as tmp:
+            for block in iter(lambda: response.read(1 << 20), b""):
+                tmp.write(block)
+            tmp_path = Path(tmp.name)
+    try:
+        if tmp_path.stat().st_size == 0:
+            batches = []
+        else:
+            batches = [ingest_file(source=config.name, path=tmp_path, partner=config.partner,
+                                   file_name=url)]
+    finally:
+        tmp_path.unlink(missing_ok=True)
+    config.watermark = next_since[:200]
+    config.save(update_fields=["watermark"])
+    return batches
+
+
+def source_pull(*, source: str) -> list[FeedBatch]:
+    """Pull one source's location now; records the outcome on the source row."""
+    config = source_get_or_create(source=source)
+    try:
+        if config.location_kind == SignalSource.FOLDER:
+            batches = pull_folder(config=config)
+        elif config.location_kind == SignalSource.HTTPS:
+            batches = pull_https(config=config)
+        else:
+            batches = []
+    except ApplicationError as exc:  # AgreementError included: nothing stored, say why
+        SignalSource.objects.filter(pk=config.pk).update(last_error=exc.message[:2000])
+        logger.warning("pull of %s refused: %s", source, exc.message)
+        return []
+    SignalSource.objects.filter(pk=config.pk).update(last_error="",
+                                                     last_pulled_at=timezone.now())
+    return batches
