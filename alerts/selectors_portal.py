@@ -61,38 +61,36 @@ def models_overview() -> dict[str, Any]:
             "drift_chart": [d for d in drift if d["psi"] is not None]}
 
 
-def fairness_rows(version: ModelVersion | None) -> tuple[list[str], list[dict[str, Any]], Any]:
-    """Flatten the fairness report (whatever its exact shape) into table rows.
+FAIRNESS_METRICS = {"selection_rate": "Selected for outreach",
+                    "false_negative_rate": "Crises missed (false negative rate)",
+                    "precision": "Precision"}
+DIMENSION_LABELS = {"race_ethnicity": "Race and ethnicity", "office": "Office"}
 
-    Accepts {"groups": [{"group": ..., metric: value}]} or {"by_group": {group: {metric: v}}}
-    or {attribute: {group: {metric: v}}}; returns (metric names, rows, passed flag).
-    """
+
+def fairness_tables(version: ModelVersion | None) -> dict[str, Any]:
+    """The promotion's fairness report (risk.services.fairness) as tables per dimension."""
     if version is None or not version.fairness:
-        return [], [], None
+        return {"tables": [], "passed": None, "bounds": None, "violations": []}
     report = version.fairness
-    passed = report.get("passed", report.get("gate_passed"))
-    rows: list[dict[str, Any]] = []
-    if isinstance(report.get("groups"), list):
-        rows = [dict(g) for g in report["groups"] if isinstance(g, dict)]
-    else:
-        source = report.get("by_group") if isinstance(report.get("by_group"), dict) else report
-        for name, value in source.items():
-            if not isinstance(value, dict):
-                continue
-            if all(isinstance(v, dict) for v in value.values()) and value:
-                for group, metrics in value.items():
-                    rows.append({"group": f"{name}: {group}", **metrics})
-            elif any(isinstance(v, int | float) for v in value.values()):
-                rows.append({"group": name, **value})
-    metrics: list[str] = []
-    for row in rows:
-        if "group" not in row:
-            row["group"] = row.get("name", "—")
-        for key, value in row.items():
-            if key not in ("group", "name") and key not in metrics \
-                    and isinstance(value, int | float | str | None):
-                metrics.append(key)
-    return metrics, rows, passed
+    violations = {(v.get("dimension"), v.get("group"), v.get("metric"))
+                  for v in report.get("violations", [])}
+    tables = []
+    for dimension, rows in (report.get("dimensions") or {}).items():
+        out = []
+        for row in rows:
+            metrics = []
+            for metric in FAIRNESS_METRICS:
+                metrics.append({"value": row.get(metric),
+                                "ratio": (row.get("ratios") or {}).get(metric),
+                                "violation": (dimension, row.get("group"), metric) in violations})
+            out.append({"group": row.get("group"), "members": row.get("members"),
+                        "gated": row.get("gated", True), "metrics": metrics})
+        tables.append({"name": DIMENSION_LABELS.get(dimension, dimension.replace("_", " ")),
+                       "reference": (report.get("reference") or {}).get(dimension),
+                       "rows": out})
+    return {"tables": tables, "passed": report.get("passed"), "bounds": report.get("bounds"),
+            "violations": report.get("violations", []),
+            "metric_labels": list(FAIRNESS_METRICS.values())}
 
 
 # --- the queue --------------------------------------------------------------------------------

@@ -107,8 +107,8 @@ def load_caseload(world: Path) -> dict[str, int]:
     return {"households": len(seen), "people": people}
 
 
-def parsed_feed(world: Path, source: str) -> list[tuple[int, Any]]:
-    """(line, ParsedRecord) of the feed's good rows."""
+def parsed_feed(world: Path, source: str, limit: int | None = None) -> list[tuple[int, Any]]:
+    """(line, ParsedRecord) of the feed's good rows (the first `limit` rows read)."""
     from risk.sources import ParsedRecord, get_adapter
 
     adapter = get_adapter(source)
@@ -116,6 +116,8 @@ def parsed_feed(world: Path, source: str) -> list[tuple[int, Any]]:
     with (world / "feeds" / f"{source}.csv").open(newline="", encoding="utf-8",
                                                   errors="replace") as fh:
         for line, row in enumerate(csv.DictReader(fh), start=2):
+            if limit is not None and line > limit + 1:
+                break
             parsed = adapter.parse(row, line=line)
             if isinstance(parsed, ParsedRecord):
                 out.append((line, parsed))
@@ -147,7 +149,8 @@ def score(rows: list[tuple[dict[str, str], str, str | None]]) -> dict[str, Any]:
             "recall": round(correct / expected, 4) if expected else 1.0}
 
 
-def accuracy(world: Path, *, show_errors: int = 0) -> dict[str, dict[str, Any]]:
+def accuracy(world: Path, *, show_errors: int = 0, limit: int | None = None
+             ) -> dict[str, dict[str, Any]]:
     """link_records over each feed of a loaded world, scored against truth/links.csv."""
     from cases.models import Person
     from risk.linkage import link_records
@@ -156,7 +159,7 @@ def accuracy(world: Path, *, show_errors: int = 0) -> dict[str, dict[str, Any]]:
     want = truth(world)
     report = {}
     for source in SOURCES:
-        records = parsed_feed(world, source)
+        records = parsed_feed(world, source, limit)
         started = time.perf_counter()
         outcomes = []
         for start in range(0, len(records), 5000):
@@ -204,7 +207,7 @@ def main() -> None:
         counts = load_caseload(world)
         print(f"loaded {counts} in {time.perf_counter() - started:.1f} s", flush=True)
     if args.mode == "accuracy":
-        report = accuracy(world, show_errors=args.show_errors)
+        report = accuracy(world, show_errors=args.show_errors, limit=args.rows)
         write_result("linkage-accuracy", {"households": args.households, "seed": args.seed,
                                           "sources": report})
     else:
@@ -217,17 +220,17 @@ def speed(world: Path, *, rows: int) -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     for source in SOURCES:
-        records = [p.person for _, p in parsed_feed(world, source)]
+        records = [p.person for _, p in parsed_feed(world, source, rows)]
         if not records:
             continue
         batch = (records * (rows // len(records) + 1))[:rows]
         link_records(source=source, people=batch[:50])  # warm the model and connections
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         statuses: Counter = Counter()
         for start in range(0, len(batch), 5000):
             statuses.update(o.status for o in link_records(
                 source=source, people=batch[start:start + 5000]))
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         singles = []
         for person in records[:200]:
             t0 = time.perf_counter()
@@ -235,6 +238,7 @@ def speed(world: Path, *, rows: int) -> dict[str, Any]:
             singles.append(time.perf_counter() - t0)
         singles.sort()
         out[source] = {"rows": len(batch), "seconds": round(seconds, 2),
+                       "python_cpu_seconds": round(cpu, 2),
                        "rows_per_second": round(len(batch) / seconds),
                        "single_p50_ms": round(singles[len(singles) // 2] * 1000, 1),
                        "single_p99_ms": round(singles[int(len(singles) * 0.99)] * 1000, 1),

@@ -68,7 +68,9 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["household_id", "id"]
-        indexes = [models.Index(fields=["date_of_birth"], name="person_dob")]
+        indexes = [models.Index(fields=["date_of_birth"], name="person_dob"),
+                   # record linkage looks people up by surname and given name (risk.linkage)
+                   models.Index(fields=["last_name", "first_name"], name="person_last_first")]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} ({self.ref})"

@@ -68,7 +68,8 @@ def office_traffic_compute(*, office: Office, day: dt.date,
     """Visitors of one day by hour and service type against the typical same weekday.
 
     "Typical" is the mean over the same weekday of the previous eight weeks, so a busy
-    Monday is compared with other Mondays, not with a quiet Friday.
+    Monday is compared with other Mondays, not with a quiet Friday. "waiting_now" is
+    arrived-but-not-served for today; on a past day those visitors count as "left_unserved".
     """
     tz = timezone.get_current_timezone()
     now = now or timezone.now()
@@ -77,7 +78,7 @@ def office_traffic_compute(*, office: Office, day: dt.date,
     by_hour = dict.fromkeys(hours, 0)
     by_service: dict[str, int] = {}
     waits: list[float] = []
-    waiting_now = 0
+    unserved = 0
     served = 0
     for arrived, served_at, service in today:
         by_hour[timezone.localtime(arrived, tz).hour] += 1
@@ -86,7 +87,8 @@ def office_traffic_compute(*, office: Office, day: dt.date,
             served += 1
             waits.append((served_at - arrived).total_seconds() / 60)
         elif arrived <= now:
-            waiting_now += 1
+            unserved += 1
+    is_today = day == timezone.localdate(now, tz)
 
     typical_hour = dict.fromkeys(hours, 0.0)
     typical_service: dict[str, float] = {}
@@ -114,7 +116,8 @@ def office_traffic_compute(*, office: Office, day: dt.date,
                     for h in hours],
         "by_service": [{"service_type": s, "visitors": by_service.get(s, 0),
                         "typical": round(typical_service.get(s, 0.0), 1)} for s in services],
-        "waiting_now": waiting_now,
+        "waiting_now": unserved if is_today else 0,
+        "left_unserved": 0 if is_today else unserved,
         "served": served,
         "avg_wait_minutes": round(sum(waits) / len(waits), 1) if waits else None,
     }

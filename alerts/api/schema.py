@@ -41,6 +41,9 @@ E404 = _error("Not found, or not this caller's to see.", "not_found", "Not found
 E413 = _error("The batch is too large.", "too_large",
               "A batch holds at most 1000 records; this one has 1500.")
 E409 = _error("The item's state does not allow this now.", "closed", "This item is closed.")
+E409_KEY = _error("A request with this Idempotency-Key is still being processed.",
+                  "in_progress", "A request with this Idempotency-Key is still being "
+                  "processed; retry later.")
 E429 = _error("Too many requests; retry after the Retry-After header's seconds.", "throttled",
               "Request was throttled. Expected available in 12 seconds.")
 E_STAFF_AUTH = _error("Not signed in, or not a staff member who works the queue.",

@@ -42,8 +42,8 @@ urlpatterns = [
          name="staff-household"),
     path("staff/households/<str:ref>/flags/", views.StaffHouseholdFlagsView.as_view(),
          name="staff-household-flags"),
-    path("staff/work-items/<int:item_id>/actions/", views.StaffWorkItemActionView.as_view(),
-         name="staff-work-item-actions"),
+    re_path(r"^staff/work-items/(?P<item_id>[0-9]{1,18})/actions/$",
+            views.StaffWorkItemActionView.as_view(), name="staff-work-item-actions"),
     *router.urls,
     re_path(r"^[\s\S]*$", NotFoundView.as_view(), name="not-found"),
 ]

@@ -130,7 +130,7 @@ class SignalBatchView(PartnerView, APIView):
         ],
         request=SignalBatchSerializer,
         responses={200: SignalBatchResultSerializer, 400: docs.E400, 404: docs.E404,
-                   413: docs.E413, **docs.PARTNER_ERRORS},
+                   409: docs.E409_KEY, 413: docs.E413, **docs.PARTNER_ERRORS},
         examples=[docs.SIGNAL_BATCH_EXAMPLE, docs.SIGNAL_RESULT_EXAMPLE],
     )
     def post(self, request: Request, source: str) -> Response:
@@ -169,6 +169,9 @@ class SignalBatchView(PartnerView, APIView):
 
 
 # --- referrals ----------------------------------------------------------------------------------
+REFERRAL_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH,
+                               description="The referral's id.")
+
 @extend_schema_view(
     list=extend_schema(
         operation_id="referrals_list", tags=["referrals"],
@@ -178,11 +181,12 @@ class SignalBatchView(PartnerView, APIView):
         examples=[docs.REFERRAL_EXAMPLE]),
     retrieve=extend_schema(
         operation_id="referrals_retrieve", tags=["referrals"], summary="One referral",
+        parameters=[REFERRAL_ID],
         responses={200: ReferralSerializer, 404: docs.E404, **docs.PARTNER_ERRORS},
         examples=[docs.REFERRAL_EXAMPLE]),
     partial_update=extend_schema(
         operation_id="referrals_record_outcome", tags=["referrals"],
-        summary="Record the outcome of a referral",
+        summary="Record the outcome of a referral", parameters=[REFERRAL_ID],
         description="enrolled, served, declined or unreachable, with an optional note. The "
                     "outcome flows into the household's case and the outcome loop.",
         request=ReferralOutcomeSerializer,
@@ -198,7 +202,7 @@ class ReferralViewSet(PartnerView, mixins.ListModelMixin, mixins.RetrieveModelMi
     filterset_class = ReferralFilter
     parser_classes = [JSONParser]
     http_method_names = ["get", "patch", "head", "options"]
-    lookup_value_regex = r"\d+"
+    lookup_value_regex = r"[0-9]{1,18}"  # larger ids cannot exist: 404
     queryset = Referral.objects.none()  # for the schema; get_queryset decides
 
     def get_queryset(self):
@@ -416,16 +420,18 @@ class StaffWorkItemActionView(StaffView, APIView):
     @extend_schema(
         operation_id="staff_work_item_act", tags=["staff"],
         summary="Record an action on a work item (own office only)",
+        parameters=[OpenApiParameter("item_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
         request=WorkItemActionRequestSerializer,
         responses={201: WorkItemActionSerializer, 400: docs.E400, 404: docs.E404,
                    409: docs.E409, **docs.STAFF_ERRORS},
         examples=[docs.ACTION_EXAMPLE],
     )
-    def post(self, request: Request, item_id: int) -> Response:
+    def post(self, request: Request, item_id: str) -> Response:
         from alerts.services.work_items import work_item_act
         payload = WorkItemActionRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        action = work_item_act(item_id=item_id, user=request.user, **payload.validated_data)
+        action = work_item_act(item_id=int(item_id), user=request.user,
+                               **payload.validated_data)
         return Response(WorkItemActionSerializer(action).data, status=status.HTTP_201_CREATED)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from alerts.models import Flag
+from alerts.services.bulk import ids_q
 from alerts.services.eligibility import eligibility_for_households, interventions_active
 from risk.models import CurrentScore
 
@@ -44,13 +45,13 @@ def scores_export(*, writer: Any) -> int:
     def flush() -> None:
         ids = [r[0] for r in batch]
         flags: dict[int, list[str]] = defaultdict(list)
-        for hid, code in Flag.objects.filter(household_id__in=ids, resolved_at__isnull=True) \
+        for hid, code in Flag.objects.filter(ids_q(ids), resolved_at__isnull=True) \
                 .order_by("household_id", "rule__code").values_list("household_id",
                                                                     "rule__code"):
             if code not in flags[hid]:
                 flags[hid].append(code)
         eligible = eligibility_for_households(household_ids=ids, interventions=interventions,
-                                              today=today)
+                                              today=today, explain=False)
         for hid, ref, score, band, factors in batch:
             writer.writerow([ref, f"{score:.4f}", band, _factors(factors),
                              ";".join(flags.get(hid, [])),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,10 +17,9 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from alerts.models import Flag, FlagRule
+from alerts.services.bulk import CHUNK, chunks, ids_q
 from cases.models import ProgramEnrollment
 from risk.models import CurrentScore, Signal
-
-CHUNK = 5000
 
 
 @dataclass
@@ -67,7 +66,7 @@ def _p(rule: FlagRule, key: str, default: Any) -> Any:
 def _eviction(rule: FlagRule, ids: list[int], today: dt.date, now: dt.datetime) -> list[Candidate]:
     days = int(_p(rule, "days", 21))
     unscheduled = int(_p(rule, "unscheduled_days", 14))
-    rows = Signal.objects.filter(household_id__in=ids, kind="eviction_filing").filter(
+    rows = Signal.objects.filter(ids_q(ids), kind="eviction_filing").filter(
         Q(deadline__gte=today, deadline__lte=today + dt.timedelta(days=days))
         | Q(deadline__isnull=True, occurred_on__gte=today - dt.timedelta(days=unscheduled))
     ).values("id", "household_id", "source", "occurred_on", "deadline", "amount", "details")
@@ -97,8 +96,8 @@ def _eviction(rule: FlagRule, ids: list[int], today: dt.date, now: dt.datetime) 
 
 def _utility(rule: FlagRule, ids: list[int], today: dt.date, now: dt.datetime) -> list[Candidate]:
     days = int(_p(rule, "days", 14))
-    rows = Signal.objects.filter(
-        household_id__in=ids, kind="utility_shutoff", deadline__gte=today,
+    rows = Signal.objects.filter(ids_q(ids),
+        kind="utility_shutoff", deadline__gte=today,
         deadline__lte=today + dt.timedelta(days=days),
     ).values("id", "household_id", "source", "occurred_on", "deadline", "amount", "details")
     out = []
@@ -132,8 +131,8 @@ def _jail(rule: FlagRule, ids: list[int], today: dt.date, now: dt.datetime) -> l
         adult_cutoff = today.replace(year=today.year - adult_age)
     except ValueError:  # 29 February
         adult_cutoff = today.replace(year=today.year - adult_age, day=28)
-    rows = Signal.objects.filter(
-        household_id__in=ids, kind="jail_booking",
+    rows = Signal.objects.filter(ids_q(ids),
+        kind="jail_booking",
         occurred_on__gte=today - dt.timedelta(days=days), occurred_on__lte=today,
     ).filter(Q(person__relationship__in=["head", "spouse"])
              | Q(person__date_of_birth__lte=adult_cutoff)).values(
@@ -170,7 +169,7 @@ def _absence(rule: FlagRule, ids: list[int], today: dt.date, now: dt.datetime) -
     points = float(_p(rule, "points", 10))
     days = int(_p(rule, "days", 120))
     since = today - dt.timedelta(days=days + 400)  # reach back to the previous period
-    rows = Signal.objects.filter(household_id__in=ids, kind="school_attendance",
+    rows = Signal.objects.filter(ids_q(ids), kind="school_attendance",
                                  occurred_on__gte=since).values(
         "id", "household_id", "person_id", "source", "occurred_on", "value", "details"
     ).order_by("household_id", "person_id", "occurred_on", "id")
@@ -211,8 +210,8 @@ def _recert(rule: FlagRule, ids: list[int], today: dt.date, now: dt.datetime) ->
     since = today - dt.timedelta(days=days)
     # Renewals: a later enrollment of the same program means the lapse is cured.
     starts: dict[tuple[int, str], list[dt.date]] = defaultdict(list)
-    for hid, program, start in ProgramEnrollment.objects.filter(
-            household_id__in=ids, start_date__gte=since - dt.timedelta(days=400)).values_list(
+    for hid, program, start in ProgramEnrollment.objects.filter(ids_q(ids),
+            start_date__gte=since - dt.timedelta(days=400)).values_list(
             "household_id", "program", "start_date"):
         starts[(hid, program)].append(start)
 
@@ -220,7 +219,7 @@ def _recert(rule: FlagRule, ids: list[int], today: dt.date, now: dt.datetime) ->
         return any(s >= due for s in starts.get((hid, program), []))
 
     found: dict[tuple[int, str], Candidate] = {}
-    for s in Signal.objects.filter(household_id__in=ids, kind="benefit_lapse",
+    for s in Signal.objects.filter(ids_q(ids), kind="benefit_lapse",
                                    occurred_on__gte=since, occurred_on__lt=today).values(
             "id", "household_id", "source", "occurred_on", "details"):
         program = str((s["details"] or {}).get("program") or "benefit").lower()
@@ -237,8 +236,8 @@ def _recert(rule: FlagRule, ids: list[int], today: dt.date, now: dt.datetime) ->
     renewal = ProgramEnrollment.objects.filter(
         household_id=OuterRef("household_id"), program=OuterRef("program"),
         start_date__gt=OuterRef("start_date"))
-    for e in ProgramEnrollment.objects.filter(
-            household_id__in=ids, recert_due_date__gte=since, recert_due_date__lt=today,
+    for e in ProgramEnrollment.objects.filter(ids_q(ids),
+            recert_due_date__gte=since, recert_due_date__lt=today,
     ).filter(Q(end_date__isnull=True) | Q(end_date__gte=F("recert_due_date"))).exclude(
             Exists(renewal)).values("id", "household_id", "program", "recert_due_date"):
         due = e["recert_due_date"]
@@ -258,8 +257,8 @@ def _recert(rule: FlagRule, ids: list[int], today: dt.date, now: dt.datetime) ->
 def _score_jump(rule: FlagRule, ids: list[int], today: dt.date,
                 now: dt.datetime) -> list[Candidate]:
     jump = float(_p(rule, "jump", 0.15))
-    rows = CurrentScore.objects.filter(
-        household_id__in=ids, previous_score__isnull=False,
+    rows = CurrentScore.objects.filter(ids_q(ids),
+        previous_score__isnull=False,
         score__gte=F("previous_score") + jump - 1e-9,
     ).values("household_id", "score", "previous_score", "as_of", "factors")
     out = []
@@ -294,17 +293,6 @@ def rule_shape(rule: FlagRule) -> RuleShape | None:
     return SHAPES.get((rule.params or {}).get("evaluator") or rule.code)
 
 
-def _chunks(ids: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
-    chunk: list[int] = []
-    for i in ids:
-        chunk.append(i)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def flags_evaluate(*, household_ids: Iterable[int] | None = None,
                    now: dt.datetime | None = None) -> dict[str, int]:
     """Raise new flags and resolve gone ones for these households (all when None).
@@ -319,8 +307,10 @@ def flags_evaluate(*, household_ids: Iterable[int] | None = None,
     if household_ids is None:
         household_ids = Household.objects.order_by("id").values_list("id", flat=True).iterator(
             chunk_size=CHUNK)
+    else:
+        household_ids = sorted(set(household_ids))
     stats = {"created": 0, "resolved": 0}
-    for chunk in _chunks(household_ids):
+    for chunk in chunks(household_ids):
         for rule in rules:
             created, resolved = _evaluate_rule_chunk(rule, chunk, today, now)
             stats["created"] += created
@@ -335,8 +325,8 @@ def _evaluate_rule_chunk(rule: FlagRule, ids: list[int], today: dt.date,
     candidates = shape.evaluate(rule, ids, today, now)
     seen: set[tuple[int, str]] = set()
     open_flags: dict[tuple[int, str], int] = {}
-    for fid, hid, key, resolved_at in Flag.objects.filter(
-            household_id__in=ids, rule=rule).values_list("id", "household_id", "evidence_key",
+    for fid, hid, key, resolved_at in Flag.objects.filter(ids_q(ids),
+            rule=rule).values_list("id", "household_id", "evidence_key",
                                                          "resolved_at"):
         seen.add((hid, key))
         if resolved_at is None:

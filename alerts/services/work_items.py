@@ -13,7 +13,8 @@ from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from alerts.models import SEVERITY_RANK, Flag, Intervention, WorkItem, WorkItemAction
-from alerts.services.flags import _chunks, flags_resolve_for_household
+from alerts.services.bulk import chunks, ids_q
+from alerts.services.flags import flags_resolve_for_household
 from alerts.services.priority import SLA_HOURS, priority_compute
 from dhs.audit import audit_bulk, audit_record
 from dhs.exceptions import ApplicationError
@@ -70,22 +71,22 @@ def _audit(item: WorkItem, user: Any, action: str, **details: Any) -> None:
 def work_items_refresh(*, household_ids: Iterable[int], now: dt.datetime | None = None) -> None:
     """Create or update the single open item of each household that needs attention, in bulk."""
     now = now or timezone.now()
-    for chunk in _chunks(sorted(set(household_ids))):
+    for chunk in chunks(sorted(set(household_ids))):
         _refresh_chunk(chunk, now)
 
 
 def _refresh_chunk(ids: list[int], now: dt.datetime) -> None:
     today = timezone.localdate(now)
     flags: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for f in Flag.objects.filter(household_id__in=ids, resolved_at__isnull=True).values(
+    for f in Flag.objects.filter(ids_q(ids), resolved_at__isnull=True).values(
             "household_id", "severity", "deadline", "reason", "rule__sla_hours", "rule__code"):
         flags[f["household_id"]].append(f)
     scores = {s["household_id"]: s for s in CurrentScore.objects.filter(
-        household_id__in=ids).values("household_id", "score", "band")}
+        ids_q(ids)).values("household_id", "score", "band")}
     from cases.models import Household
 
-    offices = dict(Household.objects.filter(id__in=ids).values_list("id", "office_id"))
-    items = {i.household_id: i for i in WorkItem.objects.filter(household_id__in=ids).exclude(
+    offices = dict(Household.objects.filter(ids_q(ids, "id")).values_list("id", "office_id"))
+    items = {i.household_id: i for i in WorkItem.objects.filter(ids_q(ids)).exclude(
         status=WorkItem.CLOSED)}
     new: list[WorkItem] = []
     changed: list[WorkItem] = []

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from alerts.selectors_portal import (
     dashboard_context,
-    fairness_rows,
+    fairness_tables,
     models_overview,
     office_get_for_dashboard,
 )
@@ -32,7 +32,5 @@ def office_dashboard(request: HttpRequest, office_code: str) -> HttpResponse:
 @require_perm("dhs.view_aggregates", "dhs.manage_models")
 def models_page(request: HttpRequest) -> HttpResponse:
     overview = models_overview()
-    metrics, rows, passed = fairness_rows(overview["promoted"])
     return render(request, "portal/models.html", {
-        **overview, "fairness_metrics": metrics, "fairness_rows": rows, "fairness_passed": passed,
-    })
+        **overview, "fairness": fairness_tables(overview["promoted"])})

@@ -1,8 +1,8 @@
 """Bulk imports of the legacy caseload, past crisis events and a generated world's reference data.
 
 Imports are idempotent on the refs (a second run of the same file writes nothing), batched
-(bulk_create / bulk_update, ~5,000 rows a statement), and never stop on a bad row: each is
-reported with its line number and a reason a person can act on.
+(COPY on PostgreSQL, bulk_create elsewhere; bulk_update in batches of 5,000), and never stop
+on a bad row: each is reported with its line number and a reason a person can act on.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from ..models import (
     Person,
     ProgramEnrollment,
 )
+from .bulk import bulk_insert
 from .readers import RawRow, count_lines, read_rows
 
 BATCH_SIZE = 5000
@@ -84,6 +86,9 @@ class ImportReport:
     def summary(self) -> str:
         return (f"read {self.read}, created {self.created}, updated {self.updated}, "
                 f"rejected {self.rejected}")
+
+
+_address_key = lru_cache(maxsize=1 << 16)(normalize_address)  # members repeat the address
 
 
 class RowError(ValueError):
@@ -209,7 +214,7 @@ def _household_row(raw: RawRow, offices: _OfficeCodes) -> _HouseholdRow:
         "city": _text(v, "city", 80),
         "state": state,
         "zip": zip_code,
-        "address_key": normalize_address(street, unit, zip_code)[:240],
+        "address_key": _address_key(street, unit, zip_code)[:240],
         "housing": _choice(v, "housing", _HOUSING, "other"),
         "monthly_income": parse_money(v.get("monthly_income", ""), "monthly_income"),
         "phone": _text(v, "phone", 32),
@@ -323,49 +328,49 @@ def _write_households(first: dict[str, _HouseholdRow], valid: list[_HouseholdRow
                       report: ImportReport) -> tuple[dict[str, int], set[int]]:
     refs = sorted({row.household_ref for row in valid})
     existing = _by_ref(Household, refs, HOUSEHOLD_FIELDS)
-    to_create: list[Household] = []
+    to_create: list[dict[str, Any]] = []
     to_update: list[Household] = []
     changed_lines: set[int] = set()
     now = timezone.now()
     for ref, row in first.items():
         current = existing.get(ref)
         if current is None:
-            to_create.append(Household(ref=ref, created_at=now, updated_at=now, **row.household))
+            to_create.append({"ref": ref, "created_at": now, "updated_at": now,
+                              **row.household})
             continue
         if any(current[f] != row.household[f] for f in HOUSEHOLD_FIELDS):
             to_update.append(Household(id=current["id"], ref=ref, updated_at=now,
                                        **row.household))
             changed_lines.add(row.line)
-    # ignore_conflicts: another import of the same caseload may be running; its row wins.
-    Household.objects.bulk_create(to_create, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    # Conflicts are skipped: another import of the same caseload may be running; its row wins.
+    created = bulk_insert(Household, to_create)
     Household.objects.bulk_update(to_update, [*HOUSEHOLD_FIELDS, "updated_at"],
                                   batch_size=BATCH_SIZE)
-    report.details["households_created"] += len(to_create)
+    report.details["households_created"] += created
     report.details["households_updated"] += len(to_update)
     ids = {ref: row["id"] for ref, row in existing.items()}
     if to_create:
-        ids.update(Household.objects.filter(ref__in=[h.ref for h in to_create])
-                   .values_list("ref", "id"))
+        ids.update(_household_ids(h["ref"] for h in to_create))
     return ids, changed_lines
 
 
 def _write_people(valid: list[_HouseholdRow], household_ids: dict[str, int],
                   changed_lines: set[int], report: ImportReport) -> None:
     existing = _by_ref(Person, [row.person_ref for row in valid], PERSON_FIELDS)
-    to_create: list[Person] = []
+    to_create: list[dict[str, Any]] = []
     to_update: list[Person] = []
     for row in valid:
         values = {"household_id": household_ids[row.household_ref], **row.person}
         current = existing.get(row.person_ref)
         if current is None:
-            to_create.append(Person(ref=row.person_ref, **values))
+            to_create.append({"ref": row.person_ref, **values})
         elif any(current[f] != values[f] for f in PERSON_FIELDS):
             to_update.append(Person(id=current["id"], ref=row.person_ref, **values))
         elif row.line in changed_lines:
             report.updated += 1  # the person is unchanged but its household row changed
-    Person.objects.bulk_create(to_create, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    created = bulk_insert(Person, to_create)
     Person.objects.bulk_update(to_update, list(PERSON_FIELDS), batch_size=BATCH_SIZE)
-    report.created += len(to_create)
+    report.created += created
     report.updated += len(to_update)
 
 
@@ -389,6 +394,7 @@ def outcome_import(*, path: Path, progress: bool = True) -> ImportReport:
 
 def _outcome_chunk(chunk: list[RawRow], report: ImportReport) -> None:
     parsed: list[tuple[int, str, str, dt.date]] = []
+    now = timezone.now()
     for raw in chunk:
         report.read += 1
         if raw.values is None:
@@ -418,7 +424,7 @@ def _outcome_chunk(chunk: list[RawRow], report: ImportReport) -> None:
     for i in range(0, len(id_list), BATCH_SIZE):
         existing.update(CrisisEvent.objects.filter(household_id__in=id_list[i:i + BATCH_SIZE])
                         .values_list("household_id", "event_type", "event_date"))
-    new: list[CrisisEvent] = []
+    new: list[dict[str, Any]] = []
     for line, ref, event_type, day in parsed:
         household_id = ids.get(ref)
         if household_id is None:
@@ -429,10 +435,9 @@ def _outcome_chunk(chunk: list[RawRow], report: ImportReport) -> None:
         if key in existing:
             continue
         existing.add(key)
-        new.append(CrisisEvent(household_id=household_id, event_type=event_type, event_date=day,
-                               source="import"))
-    CrisisEvent.objects.bulk_create(new, batch_size=BATCH_SIZE, ignore_conflicts=True)
-    report.created += len(new)
+        new.append({"household_id": household_id, "event_type": event_type, "event_date": day,
+                    "source": "import", "recorded_by_id": None, "created_at": now})
+    report.created += bulk_insert(CrisisEvent, new)
 
 
 # --- a generated world's reference data ------------------------------------------------------
@@ -530,11 +535,10 @@ def enrollments_load(*, path: Path) -> dict[str, int]:
             if key in existing:
                 continue
             existing.add(key)
-            new.append(ProgramEnrollment(household_id=household_id, program=program,
-                                         start_date=start, end_date=end, recert_due_date=recert,
-                                         person_id=people.get(row.get("person_ref", ""))))
-        ProgramEnrollment.objects.bulk_create(new, batch_size=BATCH_SIZE, ignore_conflicts=True)
-        created += len(new)
+            new.append({"household_id": household_id, "program": program, "start_date": start,
+                        "end_date": end, "recert_due_date": recert,
+                        "person_id": people.get(row.get("person_ref", ""))})
+        created += bulk_insert(ProgramEnrollment, new)
     return {"enrollments_created": created, "enrollments_skipped": skipped}
 
 
@@ -586,11 +590,10 @@ def visits_load(*, path: Path) -> dict[str, int]:
                 if office_id is None or arrived is None or service not in _SERVICE_TYPES:
                     skipped += 1
                     continue
-                new.append(OfficeVisit(office_id=office_id, arrived_at=arrived, served_at=served,
-                                       service_type=service,
-                                       household_id=households.get(row.get("household_ref", ""))))
-            OfficeVisit.objects.bulk_create(new, batch_size=BATCH_SIZE)
-            created += len(new)
+                new.append({"office_id": office_id, "arrived_at": arrived, "served_at": served,
+                            "service_type": service,
+                            "household_id": households.get(row.get("household_ref", ""))})
+            created += bulk_insert(OfficeVisit, new)
     return {"visits_created": created, "visits_deleted": deleted, "visits_skipped": skipped}
 
 

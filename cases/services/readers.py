@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,13 +65,22 @@ class _Lines:
     def __init__(self, fh: io.BufferedReader, start: int = 0) -> None:
         self.fh = fh
         self.lineno = start
-        self.consumed: list[int] = []
+        self.consumed: list[tuple[int, str]] = []
         self.bad: list[tuple[int, str]] = []
+        self.pending: deque[tuple[int, str]] = deque()
 
     def __iter__(self) -> _Lines:
         return self
 
+    def push_back(self, lines: list[tuple[int, str]]) -> None:
+        """Read these (line number, text) again before the rest of the file."""
+        self.pending.extendleft(reversed(lines))
+
     def __next__(self) -> str:
+        if self.pending:
+            number, text = self.pending.popleft()
+            self.consumed.append((number, text))
+            return text
         while True:
             raw = self.fh.readline()
             if not raw:
@@ -83,7 +93,7 @@ class _Lines:
                 continue
             if self.lineno == 1:
                 text = text.lstrip("\ufeff")
-            self.consumed.append(self.lineno)
+            self.consumed.append((self.lineno, text))
             return text
 
 
@@ -135,19 +145,31 @@ def _read_csv(lines: _Lines, *, required: tuple[str, ...], known: set[str]) -> I
         except StopIteration:
             break
         except csv.Error as exc:
-            line = lines.consumed[0] if lines.consumed else lines.lineno
-            lines.consumed.clear()
+            consumed, lines.consumed = lines.consumed, []
+            line = consumed[0][0] if consumed else lines.lineno
+            lines.push_back(consumed[1:])
+            reader = csv.reader(lines)  # a fresh parser state for the lines after
             yield from _flush_bad(lines)
             yield RawRow(line=line, values=None, error=f"row cannot be parsed as CSV ({exc})")
             continue
-        line = lines.consumed[0] if lines.consumed else lines.lineno
-        lines.consumed.clear()
+        consumed, lines.consumed = lines.consumed, []
+        line = consumed[0][0] if consumed else lines.lineno
         yield from _flush_bad(lines)
         if not values or all(not v.strip() for v in values):
             continue  # blank line
         if len(values) != width:
+            if len(consumed) > 1:
+                # An unclosed quote swallowed the following lines: lose only the first one.
+                lines.push_back(consumed[1:])
+                yield RawRow(line=line, values=None,
+                             error="row has an unclosed quote (\") or the wrong number of "
+                                   "columns")
+                continue
             yield RawRow(line=line, values=None,
                          error=f"row has {len(values)} columns, the header has {width}")
+            continue
+        if any("\x00" in v for v in values):
+            yield RawRow(line=line, values=None, error="row contains a NUL character")
             continue
         yield RawRow(line=line, values={h: v.strip() for h, v in zip(header, values)
                                         if h in known})
@@ -167,5 +189,9 @@ def _read_jsonl(lines: _Lines, *, required: tuple[str, ...]) -> Iterator[RawRow]
         if not isinstance(obj, dict):
             yield RawRow(line=line, values=None, error="line is not a JSON object")
             continue
-        yield RawRow(line=line, values={str(k).strip().lower(): _text(v) for k, v in obj.items()})
+        values = {str(k).strip().lower(): _text(v) for k, v in obj.items()}
+        if any("\x00" in v for v in values.values()):
+            yield RawRow(line=line, values=None, error="line contains a NUL character")
+            continue
+        yield RawRow(line=line, values=values)
     yield from _flush_bad(lines)

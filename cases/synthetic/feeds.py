@@ -15,6 +15,7 @@ import math
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 
 from cases.synthetic import names
 from cases.synthetic.hazard import UTILITIES, RiskState
@@ -84,7 +85,7 @@ def scramble(raw: int) -> int:
     return (raw * 3_141_592_653 + 2_718_281_828) % _ACCOUNT_MOD
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     day: int  # the row's delivery date (sort key)
     tie: float
@@ -226,7 +227,7 @@ class FeedBuilder:
         self.dirt = Dirt(rnd)
         self.names = NameMaker(rnd)
         self.malformed_rate = malformed_rate
-        self.seq = {f: 0 for f in FEEDS}
+        self.seq = dict.fromkeys(FEEDS, 0)
         self.window = cal.end - cal.start + 1
         self.with_address = [j for j in range(ch.n) if ch.address[j] is not None]
         self.adults = [p for p in range(len(ch.p_ref)) if ch.p_rel[p] != "child"]
@@ -239,10 +240,11 @@ class FeedBuilder:
 
     def case_number(self, day: int) -> str:
         year = dt.date.fromordinal(day).year
-        return f"CV-{year}-{self.ch.index:04d}{self._next('eviction_filings'):05d}"
+        raw = self.ch.index * 10**5 + self._next("eviction_filings")
+        return f"CV-{year}-{scramble(raw):010d}"
 
     def booking_id(self) -> str:
-        return f"BK{self.ch.index:04d}{self._next('jail_bookings'):05d}"
+        return f"BK{scramble(self.ch.index * 10**5 + self._next('jail_bookings')):010d}"
 
     def account(self, raw: int, utility: int) -> str:
         return f"{'EGW'[utility]}{scramble(raw):010d}"
@@ -281,7 +283,7 @@ class FeedBuilder:
             p = pool[int(r() * len(pool))]
             j = ch.p_hh[p]
             hood = ch.hood[j]
-            dob = ch.p_dob[p] + (1 if r() < 0.5 else -1) * int((30 + r() * 2000))
+            dob = ch.p_dob[p] + (1 if r() < 0.5 else -1) * int(30 + r() * 2000)
             if child:
                 dob = min(max(dob, self.cal.end - int(17.5 * 365.25)),
                           self.cal.end - int(5.2 * 365.25))
@@ -431,15 +433,15 @@ class FeedBuilder:
         ab = st.absences
         in_feed = (ab.term_end >= cal.start) & (ab.term_end <= cal.end)
         n_kids = 0
-        last_person = -1
+        last_person, sid = -1, ""
         for p, k, chronic in zip(ab.person[in_feed].tolist(), ab.term[in_feed].tolist(),
                                  ab.chronic[in_feed].tolist(), strict=True):
             j = ch.p_hh[p]
+            office = ch.office[j]
             if p != last_person:
                 n_kids += 1
                 last_person = p
-            office = ch.office[j]
-            sid = self.student_id(int(ch.p_ref[p][1:]) - 1, office)
+                sid = self.student_id(int(ch.p_ref[p][1:]) - 1, office)
             first, _middle, last = self.dirt.name(ch.p_first[p], "", ch.p_last[p])
             rows.append(self._school(sid, first, last, ch.p_dob[p], ch.hood[j].schools, k,
                                      chronic, office, ch.p_ref[p], ch.hh_ref[j]))
@@ -490,7 +492,7 @@ class FeedBuilder:
     # --- re-deliveries, malformed rows, assembly ------------------------------------------------
     def finish(self, feed: str, rows: list[Row]) -> FeedPart:
         r = self.r
-        n_dup = int(round(len(rows) * DUPLICATE_SHARE))
+        n_dup = round(len(rows) * DUPLICATE_SHARE)
         if rows and n_dup:
             for i in self.rnd.sample(range(len(rows)), n_dup):
                 src = rows[i]
@@ -504,7 +506,7 @@ class FeedBuilder:
             for i in range(n_bad):
                 rows.append(self._malformed(feed, good[int(r() * len(good))],
                                             kinds[(i + int(r() * len(kinds))) % len(kinds)]))
-        rows.sort(key=lambda row: (row.day, row.tie))
+        rows.sort(key=attrgetter("day", "tie"))
         position = {id(row): i for i, row in enumerate(rows)}
         out: list[bytes] = []
         truth = []
@@ -536,7 +538,7 @@ class FeedBuilder:
         return f"{fields[0]}:{fields[1]}"
 
     def _malformed(self, feed: str, src: Row, kind: str) -> Row:
-        r, cal = self.r, self.cal
+        r = self.r
         fields = list(src.fields)
         day = src.day  # sorted in among the rows of its day
         record_id: str | None = self._fresh_key(feed, fields, day)

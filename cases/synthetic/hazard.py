@@ -1,19 +1,25 @@
 """The hidden risk process: signals arrive, raise a household's daily crisis hazard, crises happen.
 
-Model (documented in the package docstring, relied on by the model team):
+The model team relies on this exact form (all days are whole dates):
 
-    b_i = exp(ETA0 + lin_i + latent_i)                               per-day base hazard
-    lin_i = -0.45 ln(max(r_i, 0.1)) + housing_i + 0.35 single_parent_i + 0.10 min(children_i, 5)
-    h_i(d) = b_i * (1 + sum over kinds k of BOOST[k] * N_ik(d))
+    b_i    = exp(ETA0 + lin_i + latent_i)                 per-day base hazard, latent ~ N(0, 0.3)
+    lin_i  = -0.45 ln(max(r_i, 0.1))                      r = monthly_income * 12 / poverty line
+             + {rent 0.35, own 0, homeless 0.9, other 0.25}
+             + 0.35 single_parent + 0.10 min(children, 5)
+    h_i(d) = b_i * (1 + sum_k BOOST[k] * N_ik(d))
 
-N_ik(d) counts the household's signals of kind k dated in [d - DURATION[k], d - 1]: eviction
-filings, utility shut-off notices, jail bookings of an adult, school terms with chronic absence
-(>= 10% of days, dated at term end), benefit lapses (dated at the missed recertification) and
-the household's own earlier crises. Signals arrive as Poisson processes (or Bernoulli draws per
-term / per recertification) whose rates depend on lin_i and latent_i only, never on race.
+N_ik(d) counts the household's signals of kind k dated in [d - DURATION[k], d - 1]:
+eviction filings (x6 for 75 days), utility shut-off notices (x3, 45 d), jail bookings of an
+adult (x2.5, 60 d), school terms with chronic absence of a child (>= 10% of enrolled days,
+dated at period_end; x1.5, 120 d), benefit lapses (dated at the missed recertification; x1,
+120 d) and the household's own earlier crises (x1, 365 d). The poverty line is the 2024 HHS
+guideline; children counts members with relationship "child"; single parent is a household
+with a child and no spouse. Signals arrive as Poisson processes (Bernoulli per term or per
+recertification) whose rates depend on lin_i and latent_i only; race never enters.
 
-Everything is additive inside the bracket, so P(no crisis in (a, a+90]) factorises into the
-known part and a Laplace functional per future signal kind; true_prob() evaluates it exactly.
+Everything inside the bracket is additive, so P(no crisis in (a, a+90]) factorises into the
+part known at a and a Laplace functional per future signal kind; true_prob() evaluates it
+exactly (signals dated a are known at a).
 """
 
 from __future__ import annotations

@@ -7,7 +7,11 @@ Every name here is a common given name or surname; no list pairs them with a rea
 
 from __future__ import annotations
 
-FEMALE_FIRST = (
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+FEMALE_FIRST = _words(
     "Mary Patricia Jennifer Linda Elizabeth Barbara Susan Jessica Sarah Karen Lisa Nancy Betty "
     "Margaret Sandra Ashley Kimberly Emily Donna Michelle Carol Amanda Dorothy Melissa Deborah "
     "Stephanie Rebecca Sharon Laura Cynthia Kathleen Amy Angela Shirley Anna Brenda Pamela Emma "
@@ -28,9 +32,9 @@ FEMALE_FIRST = (
     "Skylar Lucy Paisley Caroline Naomi Elena Ruby Eva Serenity Autumn Quinn Nevaeh Piper "
     "Kinsley Madelyn Josephine Stella Maya Delilah Ivy Valentina Alexandra Yesenia Rocio "
     "Maribel Itzel Jazmin Dulce Paola Karina Lorena Norma Silvia Graciela Blanca Alicia"
-).split()
+)
 
-MALE_FIRST = (
+MALE_FIRST = _words(
     "James Robert John Michael David William Richard Joseph Thomas Charles Christopher Daniel "
     "Matthew Anthony Mark Donald Steven Paul Andrew Joshua Kenneth Kevin Brian George Timothy "
     "Ronald Edward Jason Jeffrey Ryan Jacob Gary Nicholas Eric Jonathan Stephen Larry Justin "
@@ -49,9 +53,9 @@ MALE_FIRST = (
     "Theodore Miles Nolan Axel Silas Sebastian Kai Jayden Aiden Cameron Colton Brayden Dominic "
     "Jaden Elias Frederick Victor Martin Ernesto Alfredo Gilberto Rodrigo Cesar Oscar Adrian "
     "Marco Andres Julio Enrique Arturo Alberto Salvador Ignacio Ruben Tomas Cornelius"
-).split()
+)
 
-SURNAMES = (
+SURNAMES = _words(
     "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez "
     "Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White "
     "Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres "
@@ -117,7 +121,7 @@ SURNAMES = (
     "Toure Kamara Nwosu Eze Obi Okonkwo Balogun Asante Appiah Kariuki Mwangi Otieno Ochieng "
     "Dlamini Ndlovu Phan Vu Vo Dang Bui Do Hoang Truong Duong Ly Lau Kwan Cheung Ng Tang Zhou "
     "Xu Sun Ma Zhu Hu Guo He Gao Luo Zheng Liang Xie Song Han Feng Deng Cao Peng"
-).split()
+)
 
 # A handful of the caseload's surnames are double-barrelled; feeds often carry one half only.
 HYPHENATED_SHARE = 0.04
@@ -250,7 +254,7 @@ DIRECTIONS: dict[str, str] = {"North": "N", "South": "S", "East": "E", "West": "
 # How a feed may write the unit of "Apt 4B"; {u} is the unit code.
 UNIT_FORMATS = ("Apt {u}", "#{u}", "Apartment {u}", "Unit {u}", "Apt. {u}")
 
-STREET_NAMES = (
+STREET_NAMES = _words(
     "Oak Maple Cedar Pine Elm Walnut Birch Willow Aspen Spruce Chestnut Hickory Magnolia Poplar "
     "Sycamore Juniper Laurel Cherry Dogwood Cypress Main Church Market Mill Bridge Park Lake "
     "River Hill Spring Meadow Valley Forest Ridge Sunset Highland Prospect Garden Orchard Grove "
@@ -263,7 +267,7 @@ STREET_NAMES = (
     "Front Water Second Third Fourth Fifth Sixth Seventh Eighth Ninth Tenth Cottonwood Mesquite "
     "Sage Yucca Bluebonnet Primrose Lilac Rosewood Ivy Clover Thistle Heather Sparrow Robin "
     "Cardinal Bluebird Eagle Hawk Falcon Heron Quail Deer Elk Bison Fox Badger Otter Beaver"
-).split()
+)
 
 # Fifty office codes; offices 0 and 1 are the demo offices. Each office has a county.
 OFFICES: tuple[tuple[str, str], ...] = (
@@ -286,11 +290,11 @@ OFFICES: tuple[tuple[str, str], ...] = (
 )
 CITY_SUFFIXES = ("", " Heights", " Junction", " Park", " Center", " Springs")
 
-PROPERTY_COMPANY_WORDS = (
+PROPERTY_COMPANY_WORDS = _words(
     "Oak Ridge Sunrise Brighton Lakeshore Meridian Cornerstone Keystone Summit Pinnacle "
     "Heritage Liberty Crescent Horizon Parkview Greystone Silverleaf Evergreen Northpoint "
     "Riverbend Stonebridge Willowbrook Cityline Metro Landmark Harborview"
-).split()
+)
 PROPERTY_COMPANY_FORMS = (
     "{w} Property Management LLC", "{w} Apartments LP", "{w} Holdings LLC",
     "{w} Residential Group", "{w} Realty Inc", "{w} Housing Partners LLC",

@@ -10,6 +10,7 @@ import bisect
 import itertools
 import random
 import string
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cases.synthetic import names
@@ -101,7 +102,7 @@ class NameMaker:
     def __init__(self, rnd: random.Random) -> None:
         self.r = rnd.random
 
-    def _pick(self, items: list[str], cum: list[float]) -> str:
+    def _pick(self, items: Sequence[str], cum: list[float]) -> str:
         return items[bisect.bisect(cum, self.r() * cum[-1])]
 
     def first(self, sex: str) -> str:

@@ -33,7 +33,7 @@ VISIT_COLUMNS = ("office_code", "household_ref", "arrived_at", "served_at", "ser
 
 def _poisson(r: random.Random, lam: float) -> int:
     if lam > 30:
-        return max(0, int(round(r.gauss(lam, math.sqrt(lam)))))
+        return max(0, round(r.gauss(lam, math.sqrt(lam))))
     limit, k, p = math.exp(-lam), 0, 1.0
     while True:
         p *= r.random()

@@ -19,10 +19,10 @@ STATE = "CO"
 # first feed day, and its crises are written to outcomes.csv so a model sees them too.
 BURN_IN_DAYS = 365
 SCHEDULES = (
-    ("Mon-Fri 08:00-17:00", {d: (480, 1020) for d in range(5)}),
-    ("Mon-Fri 08:30-16:30", {d: (510, 990) for d in range(5)}),
-    ("Mon-Fri 07:30-16:00", {d: (450, 960) for d in range(5)}),
-    ("Mon-Fri 08:00-17:00; Sat 09:00-12:00", {**{d: (480, 1020) for d in range(5)},
+    ("Mon-Fri 08:00-17:00", dict.fromkeys(range(5), (480, 1020))),
+    ("Mon-Fri 08:30-16:30", dict.fromkeys(range(5), (510, 990))),
+    ("Mon-Fri 07:30-16:00", dict.fromkeys(range(5), (450, 960))),
+    ("Mon-Fri 08:00-17:00; Sat 09:00-12:00", {**dict.fromkeys(range(5), (480, 1020)),
                                               5: (540, 720)}),
 )
 AREA_CODES = ("303", "719", "720", "970", "983")
@@ -189,8 +189,8 @@ def build_offices(seed: int, households: int) -> tuple[Office, ...]:
             schedule=schedule, weight=float(weights[k]), expected_households=expected,
             # An office-wide figure: caseworkers at ~60 active households each, staffed for
             # about 85% of the expected caseload so that large offices run a little hot.
-            sustainable_caseload=max(60, int(round(expected * 0.85 / 60.0)) * 60),
+            sustainable_caseload=max(60, round(expected * 0.85 / 60.0) * 60),
             # Work items per week the office can act on: ~1.2% of its households.
-            capacity=max(5, int(round(expected * 0.012))),
+            capacity=max(5, round(expected * 0.012)),
             area_code=AREA_CODES[k % len(AREA_CODES)], neighbourhoods=hoods))
     return tuple(offices)

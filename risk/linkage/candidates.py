@@ -77,6 +77,7 @@ def by_dob(keys: dict[tuple[str, str], list[int]], out: Candidates) -> None:
     items = list(keys)
     person, household = Person._meta.db_table, Household._meta.db_table
     casts = ("::date", "::text") if _pg() else ("", "")
+    pos = "strpos" if _pg() else "instr"  # second half of a double-barrelled surname
     for start in range(0, len(items), CHUNK):
         chunk = items[start:start + CHUNK]
         values, params = _values(chunk, casts)
@@ -85,7 +86,8 @@ def by_dob(keys: dict[tuple[str, str], list[int]], out: Candidates) -> None:
                f"p.last_name, p.date_of_birth, p.relationship, h.street, h.unit, h.zip, "
                f"h.address_key FROM k JOIN {person} p ON p.date_of_birth = k.d "
                f"AND (upper(substr(p.last_name, 1, 1)) = k.i "
-               f"OR upper(substr(p.first_name, 1, 1)) = k.i) "
+               f"OR upper(substr(p.first_name, 1, 1)) = k.i "
+               f"OR upper(substr(p.last_name, {pos}(p.last_name, '-') + 1, 1)) = k.i) "
                f"JOIN {household} h ON h.id = p.household_id")
         with connection.cursor() as cur:
             cur.execute(sql, params)
@@ -113,28 +115,65 @@ def by_name(keys: dict[tuple[str, str], list[int]], out: Candidates) -> None:
             out.add(cur.fetchall(), keys, 2)
 
 
+def by_name_and_number(keys: dict[tuple[str, str, str, str], list[int]],
+                       out: Candidates) -> None:
+    """Same stored surname and given name, same house number, same zip when the feed has one:
+    finds the household when the feed misspells the street name."""
+    items = list(keys)
+    person, household = Person._meta.db_table, Household._meta.db_table
+    cast = "::text" if _pg() else ""
+    for start in range(0, len(items), CHUNK):
+        chunk = items[start:start + CHUNK]
+        values, params = _values(chunk, (cast,) * 4)
+        sql = (f"WITH k(l, f, n, z) AS ({values}) "  # noqa: S608 - only %s placeholders
+               f"SELECT k.l, k.f, k.n, k.z, p.id, p.household_id, p.first_name, p.middle_name, "
+               f"p.last_name, p.date_of_birth, p.relationship, h.street, h.unit, h.zip, "
+               f"h.address_key FROM k JOIN {person} p ON p.last_name = k.l "
+               f"AND p.first_name = k.f JOIN {household} h ON h.id = p.household_id "
+               f"AND h.address_key LIKE k.n || ' %%' AND (k.z = '' OR h.zip = k.z)")
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            out.add(cur.fetchall(), keys, 4)
+
+
+def _in_sql(column: str, values: list[Any]) -> tuple[str, list[Any]]:
+    """`column = ANY(%s)` with one array parameter on PostgreSQL, an IN list elsewhere."""
+    if _pg():
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
 def known_identifiers(source: str, external_ids: list[str]) -> dict[str, tuple[int, int]]:
     """Confirmed feed ids of this source: external_id -> (person_id, household_id)."""
     found: dict[str, tuple[int, int]] = {}
-    ids = sorted({e for e in external_ids if e})
+    ids = sorted({e.strip() for e in external_ids if e and e.strip()})
+    if not ids or not KnownIdentifier.objects.filter(source=source).exists():
+        return found
+    known, person = KnownIdentifier._meta.db_table, Person._meta.db_table
     for start in range(0, len(ids), CHUNK):
-        rows = KnownIdentifier.objects.filter(
-            source=source, external_id__in=ids[start:start + CHUNK]
-        ).values_list("external_id", "person_id", "person__household_id")
-        for ext, pid, hid in rows:
-            found[ext] = (pid, hid)
+        cond, params = _in_sql("k.external_id", ids[start:start + CHUNK])
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT k.external_id, k.person_id, p.household_id FROM {known} k "  # noqa: S608
+                        f"JOIN {person} p ON p.id = k.person_id WHERE k.source = %s AND {cond}",
+                        [source, *params])
+            for ext, pid, hid in cur.fetchall():
+                found[ext] = (pid, hid)
     return found
 
 
 def known_ids_of_people(source: str, person_ids: list[int]) -> dict[int, str]:
     """Ids a candidate is already known under in this source (one is enough to disagree)."""
     out: dict[int, str] = {}
+    if not person_ids or not KnownIdentifier.objects.filter(source=source).exists():
+        return out
+    known = KnownIdentifier._meta.db_table
     for start in range(0, len(person_ids), CHUNK):
-        rows = KnownIdentifier.objects.filter(
-            source=source, person_id__in=person_ids[start:start + CHUNK]
-        ).values_list("person_id", "external_id")
-        for pid, ext in rows:
-            out.setdefault(pid, ext)
+        cond, params = _in_sql("person_id", person_ids[start:start + CHUNK])
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT person_id, external_id FROM {known} "  # noqa: S608
+                        f"WHERE source = %s AND {cond}", [source, *params])
+            for pid, ext in cur.fetchall():
+                out.setdefault(pid, ext)
     return out
 
 

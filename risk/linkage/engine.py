@@ -13,7 +13,6 @@ Order of work for a batch (see docs/linkage.md):
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -31,10 +30,6 @@ from risk.linkage.config import (
 )
 from risk.linkage.scorer import Model, load_model, probability, weight_of
 from risk.linkage.standardise import keys_table, raw_table, standardise_sql
-
-# One DuckDB connection per thread is reused; a lock keeps two batches in one thread-pool
-# worker from sharing its temp tables.
-_LOCK = threading.RLock()
 
 RELATIONSHIP_RANK = {"head": 0, "spouse": 1, "other": 2, "child": 3}
 P_COLS = {name: i for i, name in enumerate(cand.PERSON_COLUMNS)}
@@ -77,9 +72,9 @@ class _Batch:
         self.con.unregister("raw_l")
         cols = self.con.execute(
             "SELECT unique_id, first_name, last_name, first_formal, last_parts, dob, dob_swap, "
-            "street FROM l ORDER BY unique_id").fetchall()
+            "street, zip FROM l ORDER BY unique_id").fetchall()
         self.records = [dict(zip(("first_name", "last_name", "first_formal", "last_parts",
-                                  "dob", "dob_swap", "street"), row[1:])) for row in cols]
+                                  "dob", "dob_swap", "street", "zip"), row[1:])) for row in cols]
         self.found = cand.Candidates()
         self.loaded: set[int] = set()
         self.done_pairs: set[tuple[int, int]] = set()
@@ -101,7 +96,9 @@ class _Batch:
         keys: dict[tuple[str, str], list[int]] = defaultdict(list)
         for i in todo:
             rec = self.records[i]
-            initials = {n[0].upper() for n in (rec["first_name"], rec["last_name"]) if n}
+            names = [rec["first_name"], rec["last_name"], *(rec["first_formal"] or ()),
+                     *(rec["last_parts"] or ())]
+            initials = {n[0].upper() for n in names if n}
             for dob in (rec["dob"], rec["dob_swap"]):
                 if dob:
                     for ini in initials:
@@ -112,11 +109,15 @@ class _Batch:
     def pass_name(self, todo: list[int]) -> None:
         """Same surname (or part) and first initial of the name or of a formal name."""
         keys: dict[tuple[str, str], list[int]] = defaultdict(list)
+        by_number: dict[tuple[str, str, str, str], list[int]] = defaultdict(list)
         for i in todo:
             rec = self.records[i]
             first, last = rec["first_name"], rec["last_name"]
-            if not first or not last or not (rec["dob"] or rec["street"]):
-                continue  # a bare name can reach review at best; not worth a name search
+            if not first or not last:
+                continue
+            if not rec["dob"]:
+                self._name_and_number(rec, i, by_number)
+                continue
             initials = {first[0].upper()} | {f[0].upper() for f in rec["first_formal"] or ()}
             for name in {*(rec["last_parts"] or []), last}:
                 for stored in _title_variants(name):
@@ -126,6 +127,22 @@ class _Batch:
                 keys[(stored, last[0].upper())].append(i)
         if keys:
             cand.by_name(keys, self.found)
+        if by_number:
+            cand.by_name_and_number(by_number, self.found)
+
+    @staticmethod
+    def _name_and_number(rec: dict[str, Any], i: int,
+                         keys: dict[tuple[str, str, str, str], list[int]]) -> None:
+        """No birth date: a name found elsewhere needs the house number (and zip) too."""
+        street = rec["street"] or ""
+        number = street.split(" ", 1)[0]
+        if not number[:1].isdigit():
+            return
+        firsts = {rec["first_name"], *(rec["first_formal"] or ())}
+        for last in {rec["last_name"], *(rec["last_parts"] or ())}:
+            for stored_last in _title_variants(last):
+                for first in firsts:
+                    keys[(stored_last, first.capitalize(), number, rec["zip"] or "")].append(i)
 
     # --- scoring ---------------------------------------------------------------------------
     def score_new_pairs(self) -> None:
@@ -167,7 +184,7 @@ class _Batch:
         self.known = {**getattr(self, "known", {}), **known}
         self.con.register("raw_r", raw)
         self.con.register("info_r", info)
-        select = (f"SELECT std.*, i.hh, i.rank FROM ({standardise_sql('raw_r')}) std "
+        select = (f"SELECT std.*, i.hh, i.rank FROM ({standardise_sql('raw_r')}) std "  # noqa: S608
                   f"JOIN info_r i ON i.rid = std.unique_id")
         if self.loaded:
             self.con.execute(f"INSERT INTO r {select}")
@@ -284,30 +301,29 @@ def link_records(*, source: str, people: list[Any], record_ids: list[str] | None
     excluded = set(exclude or ())
     if record_ids:
         excluded |= _rejected(source, record_ids)
-    with _LOCK:
-        batch = _Batch(source, people, model, excluded)
-        known = cand.known_identifiers(source, [
-            (p.get("external_id") if isinstance(p, dict) else getattr(p, "external_id", ""))
-            or "" for p in people])
-        fixed: dict[int, LinkOutcome] = {}
-        for i, p in enumerate(people):
-            ext = (p.get("external_id") if isinstance(p, dict)
-                   else getattr(p, "external_id", "")) or ""
-            hit = known.get(ext.strip()) if ext else None
-            if hit and (i, hit[0]) not in excluded:
-                fixed[i] = LinkOutcome(status="linked", person_id=hit[0], household_id=hit[1],
-                                       probability=1.0,
-                                       reason=f"{source} id {ext.strip()} was confirmed for "
-                                              "this person before")
-        link_w = weight_of(LINK_THRESHOLD)
-        todo = [i for i in range(len(people)) if i not in fixed]
-        for step in (batch.pass_street, batch.pass_dob, batch.pass_name):
-            if not todo:
-                break
-            step(todo)
-            batch.score_new_pairs()
-            todo = [i for i in todo if batch.best[i] < link_w]
-        outcomes = batch.decide()
+    batch = _Batch(source, people, model, excluded)
+    known = cand.known_identifiers(source, [
+        (p.get("external_id") if isinstance(p, dict) else getattr(p, "external_id", ""))
+        or "" for p in people])
+    fixed: dict[int, LinkOutcome] = {}
+    for i, p in enumerate(people):
+        ext = (p.get("external_id") if isinstance(p, dict)
+               else getattr(p, "external_id", "")) or ""
+        hit = known.get(ext.strip()) if ext else None
+        if hit and (i, hit[0]) not in excluded:
+            fixed[i] = LinkOutcome(status="linked", person_id=hit[0], household_id=hit[1],
+                                   probability=1.0,
+                                   reason=f"{source} id {ext.strip()} was confirmed for "
+                                          "this person before")
+    link_w = weight_of(LINK_THRESHOLD)
+    todo = [i for i in range(len(people)) if i not in fixed]
+    for step in (batch.pass_street, batch.pass_dob, batch.pass_name):
+        if not todo:
+            break
+        step(todo)
+        batch.score_new_pairs()
+        todo = [i for i in todo if batch.best[i] < link_w]
+    outcomes = batch.decide()
     for i, outcome in fixed.items():
         outcomes[i] = outcome
     return outcomes

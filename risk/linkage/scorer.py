@@ -78,10 +78,10 @@ class Model:
         return cases
 
     def weight_sql(self) -> str:
-        terms = [repr(self.prior_weight)]
+        terms = [f"{self.prior_weight!r}::DOUBLE"]
         for i, comp in enumerate(self.comparisons):
-            whens = " ".join(f"WHEN {j} THEN {lv.weight!r}" for j, lv in enumerate(comp.levels))
-            terms.append(f"(CASE g{i} {whens} ELSE 0.0 END)")
+            weights = ", ".join(f"{lv.weight!r}::DOUBLE" for lv in comp.levels)
+            terms.append(f"[{weights}][g{i} + 1]")  # one reference: g is not recomputed
         return " + ".join(terms)
 
     def score_sql(self, *, left: str, right: str, pairs: str) -> str:
@@ -91,10 +91,10 @@ class Model:
         rcols = ", ".join(f'{c} AS "{c}_r"' for c in cols)
         gammas = ", ".join(self.gamma_sql())
         names = ", ".join(f"g{i}" for i in range(len(self.comparisons)))
-        return (f"SELECT lid, rid, {names}, {self.weight_sql()} AS w FROM ("  # noqa: S608
-                f"SELECT p.lid, p.rid, {gammas} FROM {pairs} p "
+        return (f"WITH g AS MATERIALIZED (SELECT p.lid, p.rid, {gammas} FROM {pairs} p "  # noqa: S608
                 f"JOIN (SELECT unique_id AS lid_, {lcols} FROM {left}) l ON l.lid_ = p.lid "
-                f"JOIN (SELECT unique_id AS rid_, {rcols} FROM {right}) r ON r.rid_ = p.rid)")
+                f"JOIN (SELECT unique_id AS rid_, {rcols} FROM {right}) r ON r.rid_ = p.rid) "
+                f"SELECT lid, rid, {names}, {self.weight_sql()} AS w FROM g")
 
     # --- execution ---------------------------------------------------------------------------
     def connection(self) -> duckdb.DuckDBPyConnection:

@@ -34,10 +34,9 @@ def _first_name() -> dict[str, Any]:
             _null("first_name"),
             _level(f"{f_l} = {f_r}", "exact"),
             _level('list_has_any("first_formal_l", "first_formal_r")', "nickname"),
-            _level(f"{JW}({f_l}, {f_r}) >= 0.92 OR damerau_levenshtein({f_l}, {f_r}) <= 1",
-                   "typo (Jaro-Winkler >= 0.92 or one edit)"),
-            _level(f"{f_l} = {s_r} OR {JW}({f_l}, {s_r}) >= 0.92",
-                   "swapped with surname"),
+            _level(f"{JW}({f_l}, {f_r}) >= 0.92", "typo (Jaro-Winkler >= 0.92)"),
+            _level(f'{f_l} = {s_r} OR list_contains("last_parts_r", {f_l}) '
+                   f"OR {JW}({f_l}, {s_r}) >= 0.92", "swapped with surname"),
             _level(f"{JW}({f_l}, {f_r}) >= 0.80", "similar (Jaro-Winkler >= 0.80)"),
             _else(),
         ],
@@ -54,9 +53,9 @@ def _last_name() -> dict[str, Any]:
             _null("last_name"),
             _level(f"{s_l} = {s_r}", "exact"),
             _level('list_has_any("last_parts_l", "last_parts_r")', "one part of hyphenated"),
-            _level(f"{JW}({s_l}, {s_r}) >= 0.92 OR damerau_levenshtein({s_l}, {s_r}) <= 1",
-                   "typo (Jaro-Winkler >= 0.92 or one edit)"),
-            _level(f"{s_l} = {f_r} OR {JW}({s_l}, {f_r}) >= 0.92", "swapped with given name"),
+            _level(f"{JW}({s_l}, {s_r}) >= 0.92", "typo (Jaro-Winkler >= 0.92)"),
+            _level(f'{s_l} = {f_r} OR list_contains("last_parts_l", {f_r}) '
+                   f"OR {JW}({s_l}, {f_r}) >= 0.92", "swapped with given name"),
             _level(f"{JW}({s_l}, {s_r}) >= 0.80", "similar (Jaro-Winkler >= 0.80)"),
             _else(),
         ],
@@ -72,7 +71,7 @@ def _dob() -> dict[str, Any]:
             _null("dob"),
             _level(f"{d_l} = {d_r}", "exact"),
             _level(f'"dob_swap_l" = {d_r}', "day and month swapped"),
-            _level(f"damerau_levenshtein({d_l}, {d_r}) <= 1", "one digit off"),
+            _level(f"hamming({d_l}, {d_r}) <= 1", "one digit off"),
             _level(f"substr({d_l}, 1, 4) = substr({d_r}, 1, 4)", "same year"),
             _else(),
         ],
@@ -82,18 +81,27 @@ def _dob() -> dict[str, Any]:
 def _address() -> dict[str, Any]:
     st_l, st_r, z_l, z_r = '"street_l"', '"street_r"', '"zip_l"', '"zip_r"'
     u_l, u_r = '"unit_l"', '"unit_r"'
+    zip_ok = f"({z_l} = {z_r} OR {z_l} IS NULL OR {z_r} IS NULL)"
+    unit_same = f"coalesce({u_l}, '') = coalesce({u_r}, '')"
+    unit_missing = f"({u_l} IS NULL OR {u_r} IS NULL)"
     return {
         "output_column_name": "address",
-        "comparison_description": "address key exact; street exact or fuzzy with zip; zip",
+        "comparison_description": "address key exact; same street with unit/zip missing or "
+                                  "different; fuzzy street; zip",
         "comparison_levels": [
             _null("street"),
             _level('"address_key_l" = "address_key_r"', "address key exact"),
-            _level(f"{st_l} = {st_r} AND {z_l} = {z_r} AND ({u_l} IS NULL OR {u_r} IS NULL)",
-                   "same street and zip, unit missing on one side"),
-            _level(f"{st_l} = {st_r} AND ({z_l} = {z_r} OR {z_l} IS NULL OR {z_r} IS NULL)",
-                   "same street, different unit or zip missing"),
-            _level(f"{JW}({st_l}, {st_r}) >= 0.90 AND {z_l} = {z_r}",
-                   "similar street (Jaro-Winkler >= 0.90), same zip"),
+            _level(f"{st_l} = {st_r} AND {unit_same} AND ({z_l} IS NULL OR {z_r} IS NULL)",
+                   "same street and unit, zip missing"),
+            _level(f"{st_l} = {st_r} AND {zip_ok} AND {unit_missing}",
+                   "same street, unit missing on one side"),
+            # Evidence of a neighbour or relative, not of the person: fixed to weigh nothing.
+            _level(f"{st_l} = {st_r} AND {zip_ok}", "same building, different unit",
+                   m_probability=0.001, u_probability=0.001,
+                   fix_m_probability=True, fix_u_probability=True),
+            _level(f"split_part({st_l}, ' ', 1) = split_part({st_r}, ' ', 1) AND "
+                   f"{JW}({st_l}, {st_r}) >= 0.90 AND {zip_ok} AND ({unit_same} OR "
+                   f"{unit_missing})", "same house number, similar street name"),
             _level(f"{z_l} = {z_r}", "same zip only"),
             _else(),
         ],

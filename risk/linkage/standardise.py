@@ -34,7 +34,7 @@ CREATE OR REPLACE MACRO fold(x) AS trim(regexp_replace(regexp_replace(regexp_rep
 
 # {src}: a table of RAW_SCHEMA. Output: COLUMNS.
 STANDARDISE_SQL = """
-WITH f AS (
+WITH f AS MATERIALIZED (
     SELECT unique_id, split_part(fold(first_name), ' ', 1) AS fn, fold(last_name) AS ls,
            date_of_birth AS d, coalesce(address_key, '') AS ak, external_id
     FROM {src}
@@ -120,7 +120,7 @@ def standardise(table: pa.Table, con: duckdb.DuckDBPyConnection | None = None) -
     try:
         prepare(con)
         con.register("raw_in", table)
-        out = con.execute(standardise_sql("raw_in")).fetch_arrow_table()
+        out = con.sql(standardise_sql("raw_in")).to_arrow_table()
         con.unregister("raw_in")
         return out
     finally:

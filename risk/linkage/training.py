@@ -25,7 +25,7 @@ import pandas as pd
 
 from risk.linkage.scorer import MODEL_PATH
 from risk.linkage.settings import settings_dict
-from risk.linkage.standardise import COLUMNS, standardise, standardise_key
+from risk.linkage.standardise import keys_table, raw_table, standardise
 
 M_FLOOR = 0.002
 FEED_SOURCES = ("eviction_filings", "jail_bookings", "school_attendance", "utility_shutoffs")
@@ -33,24 +33,28 @@ FEED_SOURCES = ("eviction_filings", "jail_bookings", "school_attendance", "utili
 
 def people_frame(world: Path) -> tuple[pd.DataFrame, dict[int, str]]:
     """Caseload people of a world (households.csv) as comparison columns; uid -> person_ref."""
-    rows, refs = [], {}
+    from cases.addresses import normalize_address
+
+    ids, first, last, dob, keys, refs = [], [], [], [], [], {}
     with (world / "households.csv").open(newline="", encoding="utf-8") as fh:
         for uid, row in enumerate(csv.DictReader(fh), start=1):
             refs[uid] = row["person_ref"]
-            rows.append(standardise(uid, first_name=row["first_name"],
-                                    last_name=row["last_name"],
-                                    date_of_birth=row.get("date_of_birth"),
-                                    street=row.get("street", ""), zip=row.get("zip", "")))
-    return pd.DataFrame(rows, columns=list(COLUMNS)), refs
+            ids.append(uid)
+            first.append(row["first_name"])
+            last.append(row["last_name"])
+            dob.append(row.get("date_of_birth"))
+            keys.append(normalize_address(row.get("street", ""), "", row.get("zip", ""))
+                        if row.get("street") else "")
+    table = raw_table(ids, first, last, dob, keys, [None] * len(ids))
+    return standardise(table).to_pandas(), refs
 
 
 def records_frame(world: Path, sources: tuple[str, ...] = FEED_SOURCES
                   ) -> tuple[pd.DataFrame, dict[int, tuple[str, int]]]:
     """Parsed feed rows of a world as comparison columns; uid -> (source, line)."""
-    from risk.sources import get_adapter
+    from risk.sources import ParsedRecord, get_adapter
 
-    rows, where = [], {}
-    uid = 0
+    people, where = [], {}
     for source in sources:
         path = world / "feeds" / f"{source}.csv"
         if not path.exists():
@@ -59,15 +63,11 @@ def records_frame(world: Path, sources: tuple[str, ...] = FEED_SOURCES
         with path.open(newline="", encoding="utf-8", errors="replace") as fh:
             for line, row in enumerate(csv.DictReader(fh), start=2):
                 parsed = adapter.parse(row, line=line)
-                person = getattr(parsed, "person", None)
-                if person is None:
-                    continue
-                uid += 1
-                where[uid] = (source, line)
-                rec = standardise_key(uid, person)
-                rec["external_id"] = None  # the caseload has no feed ids to learn from
-                rows.append(rec)
-    return pd.DataFrame(rows, columns=list(COLUMNS)), where
+                if isinstance(parsed, ParsedRecord):
+                    where[len(people)] = (source, line)
+                    # The caseload has no feed ids to learn from: external_id stays out.
+                    people.append({**vars(parsed.person), "external_id": None})
+    return standardise(keys_table(people)).to_pandas(), where
 
 
 def train(records: pd.DataFrame, people: pd.DataFrame, *, out: Path = MODEL_PATH,
@@ -77,7 +77,7 @@ def train(records: pd.DataFrame, people: pd.DataFrame, *, out: Path = MODEL_PATH
 
     logging.getLogger("splink").setLevel(logging.WARNING)
     db_api = DuckDBAPI()
-    left = db_api.register(records, dataset_display_name="records")
+    left = db_api.register(records, dataset_display_name="feed")
     right = db_api.register(people, dataset_display_name="people")
     linker = Linker([left, right], settings_dict(), log_level=logging.WARNING)
     linker.training.estimate_probability_two_random_records_match(

@@ -18,14 +18,14 @@ TOP_FACTORS = 4
 GROUPS: dict[str, tuple[str, ...]] = {
     "eviction": ("eviction_",),
     "jail": ("jail_",),
-    "school": ("absence_",),
+    "school": ("absence_", "chronic_absence_"),
     "utility": ("utility_",),
     "benefit_lapse": ("lapse_",),
     "prior_crisis": ("crisis_",),
-    "income": ("poverty_ratio", "below_half_poverty"),
+    "income": ("poverty_ratio", "log_poverty_ratio", "below_half_poverty"),
     "housing": ("housing_",),
     "household": ("members", "children", "adults", "seniors", "single_adult_with_children"),
-    "programs": ("programs_", "recert_due_30"),
+    "programs": ("programs_",),
     "office": ("office=",),
 }
 OTHER = "other"
@@ -121,10 +121,9 @@ def _label(group: str, row: _Row) -> str:
         return f"household of {int(row['members'])}"
     if group == "programs":
         text = f"{int(row['programs_active'])} active benefit program(s)"
-        if row["programs_ended_90"]:
-            text += f", {int(row['programs_ended_90'])} ended in the last 90 days"
-        if row["recert_due_30"]:
-            text += ", recertification due within 30 days"
+        if row["programs_lapsed_120"]:
+            text += (f", {int(row['programs_lapsed_120'])} lapsed at recertification in the "
+                     "last 120 days")
         return text
     if group == "office":
         return f"served by office {row.get('office', '')}"

@@ -78,7 +78,7 @@ def features_sql(*, as_of: AsOf, household_ids: Iterable[int] | None = None,
     """One query returning one raw aggregate row per household (joined sub-aggregates)."""
     d = as_of.day
     day, known = _lit(d), _lit(as_of.known)
-    back = {n: _lit(d - dt.timedelta(days=n)) for n in (30, 90, 120, 180, 365)}
+    back = {n: _lit(d - dt.timedelta(days=n)) for n in (30, 60, 90, 120, 180, 365)}
     adult_cut = _lit(dt.date(d.year - 18, d.month, 28 if (d.month, d.day) == (2, 29) else d.day))
     senior_cut = _lit(dt.date(d.year - 65, d.month, 28 if (d.month, d.day) == (2, 29) else d.day))
     if household_ids is not None:
@@ -94,40 +94,37 @@ def features_sql(*, as_of: AsOf, household_ids: Iterable[int] | None = None,
                 f"THEN 1 ELSE 0 END)")
 
     k = _SIGNAL_KINDS
-    signal_cols = ",\n".join([
-        f"{last(k['eviction'])} AS eviction_last",
-        f"{count(k['eviction'], 90)} AS eviction_90",
-        f"{count(k['eviction'], 365)} AS eviction_365",
+    cols = []
+    for name in ("eviction", "utility", "jail"):
+        cols.append(f"{last(k[name])} AS {name}_last")
+        cols += [f"{count(k[name], n)} AS {name}_{n}" for n in (30, 60, 90, 365)]
+    cols += [
         f"MAX(CASE WHEN kind = '{k['eviction']}' AND occurred_on > {back[180]} THEN amount END)"
         " AS eviction_amount_180",
         f"MAX(CASE WHEN kind = '{k['eviction']}' AND deadline >= {day} THEN 1 ELSE 0 END)"
         " AS eviction_hearing_pending",
-        f"{last(k['jail'])} AS jail_last",
-        f"{count(k['jail'], 365)} AS jail_365",
         f"COUNT(DISTINCT CASE WHEN kind = '{k['jail']}' AND occurred_on > {back[365]} "
         "THEN person_id END) AS jail_people_365",
         f"AVG(CASE WHEN kind = '{k['school']}' AND occurred_on > {back[120]} THEN value END)"
         " AS absence_recent",
         f"AVG(CASE WHEN kind = '{k['school']}' AND occurred_on <= {back[120]} "
         f"AND occurred_on > {back[365]} THEN value END) AS absence_prior",
-        f"{last(k['utility'])} AS utility_last",
-        f"{count(k['utility'], 90)} AS utility_90",
-        f"{count(k['utility'], 365)} AS utility_365",
+        f"SUM(CASE WHEN kind = '{k['school']}' AND occurred_on > {back[120]} "
+        "AND value >= 0.1 THEN 1 ELSE 0 END) AS chronic_absence_120",
         f"MAX(CASE WHEN kind = '{k['utility']}' AND occurred_on > {back[180]} THEN amount END)"
         " AS utility_amount_180",
         f"MAX(CASE WHEN kind = '{k['utility']}' AND deadline >= {day} THEN 1 ELSE 0 END)"
         " AS utility_shutoff_pending",
         f"{last(k['lapse'])} AS lapse_last",
-        f"{count(k['lapse'], 180)} AS lapse_180",
-    ])
+        f"{count(k['lapse'], 120)} AS lapse_120",
+    ]
+    signal_cols = ",\n".join(cols)
+    signal_names = ", ".join(f"s.{c.rsplit(' AS ', 1)[1]}" for c in cols)
     return f"""
 SELECT h.id AS household_id, h.office_id, h.housing, h.monthly_income,
        p.members, p.children, p.seniors,
-       s.eviction_last, s.eviction_90, s.eviction_365, s.eviction_amount_180,
-       s.eviction_hearing_pending, s.jail_last, s.jail_365, s.jail_people_365,
-       s.absence_recent, s.absence_prior, s.utility_last, s.utility_90, s.utility_365,
-       s.utility_amount_180, s.utility_shutoff_pending, s.lapse_last, s.lapse_180,
-       e.programs_active, e.programs_ended_90, e.recert_due_30,
+       {signal_names},
+       e.programs_active, e.programs_lapsed_120, e.programs_ended_365,
        c.crisis_last, c.crisis_365, c.crisis_total
 FROM cases_household h
 LEFT JOIN (
@@ -148,11 +145,10 @@ LEFT JOIN (
   SELECT household_id,
          SUM(CASE WHEN start_date <= {day} AND (end_date IS NULL OR end_date > {day})
                   THEN 1 ELSE 0 END) AS programs_active,
-         SUM(CASE WHEN end_date > {back[90]} AND end_date <= {day} THEN 1 ELSE 0 END)
-             AS programs_ended_90,
-         SUM(CASE WHEN start_date <= {day} AND (end_date IS NULL OR end_date > {day})
-                  AND recert_due_date >= {day} AND recert_due_date <= {_lit(d + dt.timedelta(30))}
-                  THEN 1 ELSE 0 END) AS recert_due_30
+         SUM(CASE WHEN end_date > {back[120]} AND end_date <= {day}
+                  AND end_date = recert_due_date THEN 1 ELSE 0 END) AS programs_lapsed_120,
+         SUM(CASE WHEN end_date > {back[365]} AND end_date <= {day} THEN 1 ELSE 0 END)
+             AS programs_ended_365
   FROM cases_programenrollment WHERE start_date <= {day}{sg} GROUP BY household_id
 ) e ON e.household_id = h.id
 LEFT JOIN (
@@ -215,23 +211,23 @@ def features_from_raw(raw: pd.DataFrame, *, day: dt.date) -> pd.DataFrame:
         days = _days_since(raw[f"{prefix}_last"], day)
         out[f"{prefix}_days_since"] = days
         out[f"{prefix}_recency"] = np.where(days >= DAYS_CAP, 0.0, rec(days))
-    out["eviction_90"] = _num(raw, "eviction_90")
-    out["eviction_365"] = _num(raw, "eviction_365")
+    for name in ("eviction", "utility", "jail"):
+        for n in (30, 60, 90, 365):
+            out[f"{name}_{n}"] = _num(raw, f"{name}_{n}")
     out["eviction_amount_180"] = _num(raw, "eviction_amount_180")
     out["eviction_hearing_pending"] = _num(raw, "eviction_hearing_pending")
-    out["jail_365"] = _num(raw, "jail_365")
     out["jail_people_365"] = _num(raw, "jail_people_365")
     recent = pd.to_numeric(raw["absence_recent"], errors="coerce").to_numpy(dtype=float)
     prior = pd.to_numeric(raw["absence_prior"], errors="coerce").to_numpy(dtype=float)
     out["absence_rate"] = np.nan_to_num(recent, nan=0.0)
     out["absence_change"] = np.where(np.isnan(recent) | np.isnan(prior), 0.0, recent - prior)
-    out["utility_90"] = _num(raw, "utility_90")
-    out["utility_365"] = _num(raw, "utility_365")
+    out["chronic_absence_120"] = _num(raw, "chronic_absence_120")
     out["utility_amount_180"] = _num(raw, "utility_amount_180")
     out["utility_shutoff_pending"] = _num(raw, "utility_shutoff_pending")
-    out["lapse_180"] = _num(raw, "lapse_180")
-    out["crisis_365"] = _num(raw, "crisis_365")
-    out["crisis_total"] = _num(raw, "crisis_total")
+    out["lapse_120"] = _num(raw, "lapse_120")
+    # A few households have dozens of crises; past a dozen more adds nothing but leverage.
+    out["crisis_365"] = np.minimum(_num(raw, "crisis_365"), 12)
+    out["crisis_total"] = np.minimum(_num(raw, "crisis_total"), 12)
     members = np.maximum(_num(raw, "members"), 1)
     children = _num(raw, "children")
     out["members"] = members
@@ -242,13 +238,14 @@ def features_from_raw(raw: pd.DataFrame, *, day: dt.date) -> pd.DataFrame:
     income = _num(raw, "monthly_income")
     ratio = _poverty_ratio(income, members, day.year)
     out["poverty_ratio"] = np.clip(ratio, 0, 5)
+    out["log_poverty_ratio"] = np.log(np.clip(ratio, 0.1, 5))
     out["below_half_poverty"] = (ratio < 0.5).astype(float)
     housing = raw["housing"].fillna("other").astype(str).to_numpy()
     for value in HOUSING_VALUES:
         out[f"housing_{value}"] = (housing == value).astype(float)
     out["programs_active"] = _num(raw, "programs_active")
-    out["programs_ended_90"] = _num(raw, "programs_ended_90")
-    out["recert_due_30"] = _num(raw, "recert_due_30")
+    out["programs_lapsed_120"] = _num(raw, "programs_lapsed_120")
+    out["programs_ended_365"] = _num(raw, "programs_ended_365")
     codes = _office_codes()
     out["office"] = raw["office_id"].map(codes).fillna("").to_numpy()
     return out
@@ -281,25 +278,33 @@ def crisis_labels(*, snapshot: dt.date, horizon_days: int = HORIZON_DAYS) -> set
 FEATURE_LABELS: dict[str, str] = {
     "eviction_days_since": "days since the last eviction filing",
     "eviction_recency": "recent eviction filing",
+    "eviction_30": "eviction filings in the last 30 days",
+    "eviction_60": "eviction filings in the last 60 days",
     "eviction_90": "eviction filings in the last 90 days",
     "eviction_365": "eviction filings in the last year",
     "eviction_amount_180": "amount claimed in a recent eviction filing",
     "eviction_hearing_pending": "eviction hearing still ahead",
     "jail_days_since": "days since the last jail booking",
     "jail_recency": "recent jail booking of a household member",
+    "jail_30": "jail bookings in the last 30 days",
+    "jail_60": "jail bookings in the last 60 days",
+    "jail_90": "jail bookings in the last 90 days",
     "jail_365": "jail bookings in the last year",
     "jail_people_365": "household members booked in the last year",
     "absence_rate": "children's recent school absence rate",
     "absence_change": "change in children's absence rate",
+    "chronic_absence_120": "school terms with chronic absence (10%+) ending in the last 120 days",
     "utility_days_since": "days since the last utility shut-off notice",
     "utility_recency": "recent utility shut-off notice",
+    "utility_30": "shut-off notices in the last 30 days",
+    "utility_60": "shut-off notices in the last 60 days",
     "utility_90": "shut-off notices in the last 90 days",
     "utility_365": "shut-off notices in the last year",
     "utility_amount_180": "utility amount past due",
     "utility_shutoff_pending": "scheduled utility shut-off still ahead",
     "lapse_days_since": "days since the last benefit lapse",
     "lapse_recency": "recent benefit lapse",
-    "lapse_180": "benefit lapses in the last 6 months",
+    "lapse_120": "benefit lapses in the last 120 days",
     "crisis_days_since": "days since the last crisis",
     "crisis_recency": "recent crisis event",
     "crisis_365": "crisis events in the last year",
@@ -310,12 +315,13 @@ FEATURE_LABELS: dict[str, str] = {
     "seniors": "members aged 65 or more",
     "single_adult_with_children": "single adult with children",
     "poverty_ratio": "income against the poverty line",
+    "log_poverty_ratio": "income against the poverty line (log scale)",
     "below_half_poverty": "income below half the poverty line",
     "housing_rent": "renting",
     "housing_own": "owns the home",
     "housing_homeless": "homeless",
     "housing_other": "other housing",
     "programs_active": "active benefit programs",
-    "programs_ended_90": "benefit programs ended in the last 90 days",
-    "recert_due_30": "recertification due within 30 days",
+    "programs_lapsed_120": "benefits lapsed at recertification in the last 120 days",
+    "programs_ended_365": "benefit programs ended in the last year",
 }

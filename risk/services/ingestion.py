@@ -24,12 +24,14 @@ import io
 import json
 import logging
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -187,7 +189,8 @@ class _Lines:
                 self.bad.append((self.number, raw))
                 continue
             self.consumed.append(self.number)
-            yield text
+            # PostgreSQL text and jsonb cannot hold NUL; it is never meaningful in a feed.
+            yield text.replace("\x00", "") if "\x00" in text else text
 
 
 def read_csv(*, source: str, path: Path, fields: tuple[str, ...],
@@ -347,13 +350,15 @@ def _process_chunk(*, batch: FeedBatch, adapter: Adapter, items: list[Item],
     outcomes = iter(_link(source, new_records)) if new_records else iter(())
     excluded = _rejected_pairs(source, [r.record_id for r in new_records])
 
-    raws: list[RawRecord] = []
+    raws: list[_Row] = []
     link_info: list[tuple[int, ParsedRecord, Any]] = []
     results: list[dict[str, Any]] = []
     for idx, (item, p, kind) in enumerate(zip(items, parsed, kinds)):
-        raw = RawRecord(batch=batch, source=source, line=item.line, record_id=p.record_id[:120],
-                        content_hash=item.content_hash, raw=item.raw, agreement=agreement,
-                        received_at=now)
+        raw = _Row(batch_id=batch.pk, source=source, line=item.line,
+                   record_id=p.record_id[:120], content_hash=item.content_hash, raw=item.raw,
+                   parsed={}, status="", reason="", agreement_id=agreement.pk, received_at=now,
+                   person_id=None, household_id=None, match_probability=None,
+                   duplicate_of_id=None)
         if kind == "rejected":
             raw.status, raw.reason = RawRecord.REJECTED, p.reason
             results.append({"status": "rejected", "reason": p.reason, "record_id": p.record_id})
@@ -396,21 +401,21 @@ def _process_chunk(*, batch: FeedBatch, adapter: Adapter, items: list[Item],
 
     household_ids: set[int] = set()
     with transaction.atomic():
-        RawRecord.objects.bulk_create(raws, batch_size=2000)
+        fast_insert(RawRecord, raws)
         signals, reviews = [], []
         for idx, p, candidates in link_info:
             raw = raws[idx]
             if raw.status == RawRecord.LINKED and raw.household_id:
-                signals.append(signal_from_record(raw=raw, record=p, agreement=agreement,
-                                                  known_at=now))
+                signals.append(_Row(**signal_fields(raw=raw, record=p,
+                                                    agreement_id=agreement.pk, known_at=now)))
                 household_ids.add(raw.household_id)
             elif raw.status == RawRecord.REVIEW:
                 reviews.extend(
-                    LinkReview(raw_record=raw, person_id=c["person_id"],
+                    LinkReview(raw_record_id=raw.id, person_id=c["person_id"],
                                match_probability=c.get("probability") or 0.0,
                                comparison=_json_safe(c.get("comparison") or {}), created_at=now)
                     for c in candidates)
-        Signal.objects.bulk_create(signals, batch_size=2000)
+        fast_insert(Signal, signals)
         LinkReview.objects.bulk_create(reviews, batch_size=2000)
         counts = {"rows_read": len(items), "new": kinds.count("new"),
                   "duplicate": kinds.count("duplicate"), "rejected": kinds.count("rejected"),
@@ -426,16 +431,88 @@ def _process_chunk(*, batch: FeedBatch, adapter: Adapter, items: list[Item],
     return results
 
 
+class _Row(SimpleNamespace):
+    """A row to insert: column attnames as attributes, lighter than a model instance."""
+
+
+def _copy_value(value: Any) -> str:
+    """One value in COPY text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, bool):
+        return "t" if value else "f"
+    elif isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    else:
+        return str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = (text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+                .replace("\r", "\\r"))
+    return text
+
+
+def fast_insert(model: type, rows: list[_Row]) -> None:
+    """Insert rows of a model and set each row's `id`.
+
+    On PostgreSQL: ids drawn from the table's sequence in one query, then one COPY — several
+    times faster than bulk_create's per-field preparation at 5,000 rows a chunk. Elsewhere
+    (SQLite, the laptop mode) plain bulk_create. Missing columns take the field default.
+    """
+    if not rows:
+        return
+    meta = model._meta
+    if connection.vendor != "postgresql":
+        objs = [model(**vars(r)) for r in rows]
+        model.objects.bulk_create(objs, batch_size=500)
+        for row, obj in zip(rows, objs):
+            row.id = obj.pk
+        return
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    defaults = {f.attname: f.get_default() for f in fields if f.attname not in vars(rows[0])}
+    table = connection.ops.quote_name(meta.db_table)
+    with connection.cursor() as cur:
+        cur.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                    "FROM generate_series(1, %s)", [meta.db_table, meta.pk.column, len(rows)])
+        ids = [r[0] for r in cur.fetchall()]
+        buf = io.StringIO()
+        names = [f.attname for f in fields]
+        for row, pk in zip(rows, ids):
+            row.id = pk
+            values = vars(row)
+            buf.write(str(pk))
+            for name in names:
+                buf.write("\t")
+                buf.write(_copy_value(values[name] if name in values else defaults[name]))
+            buf.write("\n")
+        buf.seek(0)
+        columns = ", ".join(connection.ops.quote_name(c) for c in
+                            [meta.pk.column, *(f.column for f in fields)])
+        cur.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buf)
+
+
+def signal_fields(*, raw: Any, record: ParsedRecord, agreement_id: int | None,
+                  known_at: dt.datetime) -> dict[str, Any]:
+    """The column values of the Signal a linked record carries."""
+    sig = record.signal
+    return {"household_id": raw.household_id, "person_id": raw.person_id, "source": raw.source,
+            "kind": sig["kind"], "occurred_on": sig["occurred_on"],
+            "deadline": sig.get("deadline"), "known_at": sig.get("known_at") or known_at,
+            "amount": sig.get("amount"), "value": sig.get("value"),
+            "details": _json_safe(sig.get("details") or {}), "raw_record_id": raw.id,
+            "agreement_id": agreement_id}
+
+
 def signal_from_record(*, raw: RawRecord, record: ParsedRecord,
                        agreement: DataSharingAgreement | None,
                        known_at: dt.datetime) -> Signal:
     """The Signal a linked record carries (unsaved)."""
-    sig = record.signal
-    return Signal(household_id=raw.household_id, person_id=raw.person_id, source=raw.source,
-                  kind=sig["kind"], occurred_on=sig["occurred_on"], deadline=sig.get("deadline"),
-                  known_at=sig.get("known_at") or known_at, amount=sig.get("amount"),
-                  value=sig.get("value"), details=_json_safe(sig.get("details") or {}),
-                  raw_record=raw, agreement=agreement)
+    return Signal(**signal_fields(raw=raw, record=record,
+                                  agreement_id=agreement.pk if agreement else None,
+                                  known_at=known_at))
 
 
 def households_signals_changed(*, household_ids: list[int]) -> None:
@@ -478,6 +555,35 @@ def ingest_file(*, source: str, path: Path, partner: PartnerAgency | None = None
     adapter = get_adapter(source)
     agreement = agreement_for(source=source, partner=partner)
     sha = file_sha256(path)
+    with _file_lock(f"{source}:{sha}"):
+        return _ingest_file_locked(source=source, path=path, sha=sha, adapter=adapter,
+                                   agreement=agreement, file_name=file_name,
+                                   chunk_size=chunk_size)
+
+
+@contextmanager
+def _file_lock(key: str) -> Iterator[None]:
+    """One reader per file at a time (a command and a scheduled pull may race) — a session
+    advisory lock on PostgreSQL; SQLite serialises writers anyway."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [key])
+        if not cur.fetchone()[0]:
+            raise ApplicationError("This file is being read by another process right now; "
+                                   "it will not be read twice.", code="in_progress",
+                                   status=409)
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
+
+
+def _ingest_file_locked(*, source: str, path: Path, sha: str, adapter: Adapter,
+                        agreement: DataSharingAgreement, file_name: str | None,
+                        chunk_size: int) -> FeedBatch:
     done = (FeedBatch.objects.filter(source=source, file_sha256=sha, status="done")
             .order_by("id").first())
     if done:
@@ -557,7 +663,8 @@ def ingest_records(*, source: str, records: list[dict], partner: PartnerAgency,
             items.append(Item(line=n, raw={}, content_hash=_hash(source, repr(record)),
                               error=f"record {n} is not an object of {source} fields"))
             continue
-        kept = {k: ("" if v is None else str(v)) for k, v in record.items() if k in allowed}
+        kept = {k: ("" if v is None else str(v)).replace("\x00", "")
+                for k, v in record.items() if k in allowed}
         items.append(Item(line=n, raw=kept, content_hash=row_hash(source, kept)))
     results: list[dict] = []
     for chunk in _chunks(items, CHUNK_SIZE):
@@ -659,6 +766,7 @@ def pull_https(*, config: SignalSource) -> list[FeedBatch]:
     the request was made (UTC, ISO 8601).
     """
     import tempfile
+    import urllib.error
     import urllib.parse
     import urllib.request
 
@@ -671,13 +779,17 @@ def pull_https(*, config: SignalSource) -> list[FeedBatch]:
         raise ApplicationError(f"The feed location {config.location} is not an HTTPS URL.",
                                code="bad_location")
     request = urllib.request.Request(url, headers={"Accept": "text/csv"})  # noqa: S310
-    with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:  # noqa: S310
-        next_since = response.headers.get("X-Next-Since") or asked_at
-        with tempfile.NamedTemporaryFile(prefix=f"{config.name}-", suffix=".csv",
-                                         delete=False) as tmp:
-            for block in iter(lambda: response.read(1 << 20), b""):
-                tmp.write(block)
-            tmp_path = Path(tmp.name)
+    try:
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:  # noqa: S310
+            next_since = response.headers.get("X-Next-Since") or asked_at
+            with tempfile.NamedTemporaryFile(prefix=f"{config.name}-", suffix=".csv",
+                                             delete=False) as tmp:
+                for block in iter(lambda: response.read(1 << 20), b""):
+                    tmp.write(block)
+                tmp_path = Path(tmp.name)
+    except (urllib.error.URLError, TimeoutError) as exc:  # the task retries with backoff
+        reason = getattr(exc, "reason", exc)
+        raise ConnectionError(f"GET {url} failed: {reason}") from exc
     try:
         if tmp_path.stat().st_size == 0:
             batches = []
@@ -705,6 +817,9 @@ def source_pull(*, source: str) -> list[FeedBatch]:
         SignalSource.objects.filter(pk=config.pk).update(last_error=exc.message[:2000])
         logger.warning("pull of %s refused: %s", source, exc.message)
         return []
+    except ConnectionError as exc:  # recorded, then retried by the task
+        SignalSource.objects.filter(pk=config.pk).update(last_error=str(exc)[:2000])
+        raise
     SignalSource.objects.filter(pk=config.pk).update(last_error="",
                                                      last_pulled_at=timezone.now())
     return batches

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
+from threadpoolctl import threadpool_limits
 
 from dhs.exceptions import ApplicationError
 from risk.models import CurrentScore, HouseholdScore, ModelVersion, ScoreRun
@@ -50,9 +51,11 @@ def score_households(model: RiskModel, version: ModelVersion, *, as_of: dt.datet
     if feats.empty:
         return np.array([], dtype=np.int64), np.array([]), np.array([]), []
     X = design_matrix(feats, model.columns)
-    logit = model.logit(X)
+    with threadpool_limits(limits=1):  # chunks run in parallel processes; no oversubscription
+        logit = model.logit(X)
+        contributions = model.contributions(X, logit)
     scores = model.calibrate(logit)
-    factors = factors_for(feats, model.contributions(X, logit), model.columns)
+    factors = factors_for(feats, contributions, model.columns)
     return feats.index.to_numpy(), scores, bands_for(scores, version.band_cutoffs), factors
 
 

@@ -8,6 +8,7 @@ be read, with a sentence a person can act on. A refused row never stops the rest
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -138,17 +139,24 @@ def required_text(value: str | None, name: str) -> str:
     return text
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def clean_text(value: str | None) -> str:
-    """Trim and collapse inner whitespace; strip control characters."""
-    text = re.sub(r"[\x00-\x1f\x7f]", " ", value or "")
-    return re.sub(r"\s+", " ", text).strip()
+    """Trim and collapse inner whitespace; strip control characters (hot path: no regex
+    unless the text has a non-printable character)."""
+    if not value:
+        return ""
+    if not value.isprintable():
+        value = _CONTROL.sub(" ", value)
+    return " ".join(value.split())
 
 
 _SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "v"}
 
 
 def _name_tokens(text: str) -> list[str]:
-    return [t for t in re.split(r"\s+", text.replace(".", " ").strip()) if t]
+    return text.replace(".", " ").split()
 
 
 def parse_name(value: str | None, name: str) -> tuple[str, str, str]:
@@ -183,12 +191,21 @@ def parse_name(value: str | None, name: str) -> tuple[str, str, str]:
 
 def _title(text: str) -> str:
     """'o'brien-SMITH' -> "O'Brien-Smith"; capitalises after hyphen and apostrophe."""
-    return re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), text.lower())
+    return text.title()
 
 
 def parse_address(value: str | None) -> dict[str, str]:
     """One-line address to street/unit/city/state/zip plus the normalised matching key."""
-    text = clean_text(value)
+    return dict(_parse_address(clean_text(value)))
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse_address(text: str) -> tuple[tuple[str, str], ...]:
+    """Cached: the same address recurs across rows and feeds of one household."""
+    return tuple(_parse_address_uncached(text).items())
+
+
+def _parse_address_uncached(text: str) -> dict[str, str]:
     if not text:
         return {"street": "", "unit": "", "city": "", "state": "", "zip": "", "address_key": ""}
     parts = parse_one_line_address(text)
@@ -210,7 +227,8 @@ class Adapter:
     source: str = ""
     kind: str = ""
     fields: tuple[str, ...] = ()
-    # Fields linkage needs; kept even when an agreement lists fields (see docs/ingestion.md).
+    # Fields linkage needs (documentation only: an agreement that leaves one out still wins,
+    # see docs/ingestion.md).
     key_fields: tuple[str, ...] = ()
 
     def record_id(self, row: dict[str, str], line: int | None) -> str:

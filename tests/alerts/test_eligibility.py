@@ -86,3 +86,21 @@ def test_unknown_rule_fails_closed(office_a):
     Intervention.objects.create(code="odd", name="Odd", eligibility=[{"rule": "lives_on_mars"}])
     result = _result(household(office=office_a), "odd")
     assert not result.eligible and "Unknown eligibility rule" in result.failed_reason
+
+
+def test_fast_verdicts_of_the_export_match_the_explained_ones(office_a, limit_120):
+    from alerts.services.eligibility import eligibility_for_households
+
+    catalogue_load()
+    at_limit = poverty_line(year=today().year, household_size=2) * Decimal("1.2") / 12
+    people = [household(office=office_a, size=s, children=c, income=i, housing=hs)
+              for s, c, i, hs in [(1, 0, 800, "rent"), (2, 1, at_limit, "rent"),
+                                  (2, 1, at_limit + Decimal("0.01"), "own"),
+                                  (5, 3, 4000, "homeless"), (3, 0, 9000, "rent")]]
+    enrollment(people[1], "tanf")
+    ids = [h.id for h in people]
+    slow = eligibility_for_households(household_ids=ids)
+    fast = eligibility_for_households(household_ids=ids, explain=False)
+    for hid in ids:
+        assert [(r.intervention.code, r.eligible, r.failed_rule) for r in slow[hid]] == \
+            [(r.intervention.code, r.eligible, r.failed_rule) for r in fast[hid]]

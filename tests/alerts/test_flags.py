@@ -168,3 +168,12 @@ def test_bulk_evaluation_query_count_does_not_grow_with_households(office_a,
         flags_evaluate(household_ids=[h.id for h in many])
     assert len(ctx_many.captured_queries) == len(ctx_few.captured_queries)
     assert Flag.objects.count() == 33
+
+
+def test_scattered_household_ids_touch_only_those_households(office_a):
+    h1, h2, h3 = (household(office=office_a) for _ in range(3))
+    for h in (h1, h2, h3):
+        eviction(h)
+    stats = flags_evaluate(household_ids=[h3.id, h1.id, h1.id])
+    assert stats["created"] == 2
+    assert open_flags(h2) == [] and len(open_flags(h1)) == len(open_flags(h3)) == 1

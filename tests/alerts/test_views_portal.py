@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.urls import reverse
 
 from alerts.models import WorkItem, WorkItemAction
 from dhs.models import AuditEvent
@@ -233,7 +232,7 @@ def test_models_page(client, sam, world):
     text = page.content.decode()
     assert "20261101-logistic-test01" in text
     assert 'id="calibration-data"' in text and 'id="drift-data"' in text
-    assert "False_negative_rate" in text or "False negative rate" in text
+    assert "Crises missed (false negative rate)" in text and "Hispanic" in text
 
 
 def test_no_inline_scripts_or_styles(client, alice, sam, world):

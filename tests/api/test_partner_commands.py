@@ -75,3 +75,25 @@ def test_rotate_token_with_grace_keeps_old_token_for_a_while() -> None:
     assert old.revoked_at is None
     assert old.expires_at <= timezone.now() + dt.timedelta(hours=2, seconds=5)
     assert token_client(raw_old).get("/api/v1/signals/eviction_filings/").status_code != 401
+
+
+def test_onboarded_partner_can_push_at_once() -> None:
+    """The quick start of docs/api.md: create_partner, then push a batch with the token."""
+    raw = _token(_run("create_partner", "court4", "--name", "C", "--sources",
+                      "eviction_filings", "--purpose", "early warning of household crisis",
+                      "--days", "30", "--kind", "court"))
+    record = {"case_number": "2026-EV-9", "filing_date": "2026-11-20", "court": "D3",
+              "plaintiff": "Oak LLC", "defendant_name": "DOE, JANE",
+              "defendant_address": "1 Elm St, Springfield, IL 62701", "hearing_date": "",
+              "amount_claimed": ""}
+    response = token_client(raw).post("/api/v1/signals/eviction_filings/",
+                                      {"records": [record]}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["results"][0]["status"] == "accepted"
+
+
+def test_create_partner_warns_when_purpose_does_not_cover_the_source() -> None:
+    err = StringIO()
+    call_command("create_partner", "court5", "--name", "C", "--sources", "eviction_filings",
+                 "--purpose", "statistics", "--days", "30", stdout=StringIO(), stderr=err)
+    assert "ingestion will refuse" in err.getvalue()

@@ -129,3 +129,16 @@ def test_expired_agreement_hides_referrals(world, legal_aid, legal_client) -> No
     legal_aid[1].status = "suspended"
     legal_aid[1].save()
     assert legal_client.get("/api/v1/referrals/").status_code == 403
+
+
+def test_list_query_count_does_not_grow_with_rows(world, legal_aid, legal_client,  # noqa: ANN001
+                                                  django_assert_max_num_queries,  # noqa: ANN001
+                                                  office_a) -> None:  # noqa: ANN001
+    legal_client.get("/api/v1/referrals/")  # warm caches (content types, sessions)
+    with django_assert_max_num_queries(12) as few:
+        legal_client.get("/api/v1/referrals/")
+    for _ in range(10):
+        household = HouseholdFactory(office=office_a)
+        make_referral(legal_aid[0], legal_aid[1], household)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(legal_client.get("/api/v1/referrals/").json()["results"]) == 13

@@ -26,10 +26,17 @@ def _model_version() -> Any:
         calibration=[{"bin": i + 1, "count": 100, "predicted": round(0.02 + i * 0.08, 4),
                       "observed": round(0.025 + i * 0.078, 4)} for i in range(10)],
         band_cutoffs={"elevated": 0.1, "high": 0.3, "critical": 0.6},
-        fairness={"passed": True, "groups": [
-            {"group": "Black", "selection_rate": 0.11, "false_negative_rate": 0.42, "n": 300},
-            {"group": "Hispanic", "selection_rate": 0.10, "false_negative_rate": 0.44, "n": 280},
-            {"group": "White", "selection_rate": 0.09, "false_negative_rate": 0.45, "n": 420}]},
+        fairness={"passed": True, "bounds": [0.8, 1.25], "k": 100, "violations": [],
+                  "reference": {"race_ethnicity": "White"},
+                  "dimensions": {"race_ethnicity": [
+                      {"group": g, "members": n, "gated": True, "selection_rate": sr,
+                       "false_negative_rate": fnr, "precision": pr,
+                       "ratios": {"selection_rate": round(sr / 0.09, 3),
+                                  "false_negative_rate": round(fnr / 0.45, 3),
+                                  "precision": round(pr / 0.33, 3)}}
+                      for g, n, sr, fnr, pr in [("White", 420, 0.09, 0.45, 0.33),
+                                                ("Black", 300, 0.11, 0.42, 0.35),
+                                                ("Hispanic", 280, 0.10, 0.44, 0.34)]]}},
         status=ModelVersion.PROMOTED, promoted_at=now, promoted_by="sam")
     runs = []
     for i, psi in enumerate([None, 0.03, 0.05, 0.04]):
@@ -100,19 +107,19 @@ def build_portal_world(*, office: Any, other_office: Any | None = None,
     flags_evaluate(household_ids=ids)
     work_items_refresh(household_ids=ids)
 
+    # Today: a few visitors in the last two hours (two still waiting); the same clock times on
+    # the same weekday of the last eight weeks make the "typical day".
     now = timezone.localtime()
-    base = now.replace(hour=8, minute=0, second=0, microsecond=0)
     visits = []
+    services = ["application", "recertification", "general_inquiry", "emergency_assistance"]
     for week in range(0, 9):
-        day = base - dt.timedelta(weeks=week)
-        for k in range(6 if week else 4):
-            arrived = day + dt.timedelta(minutes=40 * k)
-            if arrived > now:
+        for k in range(6):
+            arrived = now - dt.timedelta(weeks=week, minutes=20 * (k + 1))
+            if arrived.date() != (now - dt.timedelta(weeks=week)).date():
                 continue
-            served = arrived + dt.timedelta(minutes=15) if k % 2 == 0 or week else None
+            served = arrived + dt.timedelta(minutes=12 + 3 * k) if (week or k > 1) else None
             visits.append(OfficeVisit(office=office, arrived_at=arrived, served_at=served,
-                                      service_type=["application", "recertification",
-                                                    "general_inquiry"][k % 3]))
+                                      service_type=services[(k + week) % len(services)]))
     OfficeVisit.objects.bulk_create(visits)
     other = None
     if other_office is not None:

@@ -158,6 +158,18 @@ def test_undecodable_and_short_lines_are_rejected(tmp_path: Path, offices) -> No
     assert "line 5: row has 4 columns, the header has 16" in err
 
 
+def test_unclosed_quote_and_nul_cost_one_row_each(tmp_path: Path, offices) -> None:  # noqa: ANN001
+    path = write_csv(tmp_path / "people.csv", good_rows(5))
+    lines = path.read_text().splitlines(keepends=True)
+    lines[2] = lines[2].replace("Rosa", '"Rosa', 1)       # line 3: a quote never closed
+    lines[4] = lines[4].replace("Rosa", "Ro\x00sa", 1)    # line 5: a NUL byte
+    path.write_text("".join(lines))
+    out, err = run("import_households", path)
+    assert summary(out) == "read 5, created 3, updated 0, rejected 2"
+    assert "line 3: row has an unclosed quote" in err
+    assert "line 5: row contains a NUL character" in err
+
+
 def test_bad_json_line_is_rejected(tmp_path: Path, offices) -> None:  # noqa: ANN001
     path = write_jsonl(tmp_path / "people.jsonl", good_rows(3))
     path.write_text(path.read_text() + "{not json\n[1, 2]\n")
@@ -241,3 +253,39 @@ def test_world_load_reference(tmp_path: Path, db) -> None:  # noqa: ANN001
     assert (local.hour, local.minute) == (9, 10)
     assert visit.arrived_at.utcoffset() == dt.timedelta(0)
     assert visit.household.ref == "H00001"
+
+
+def test_generated_world_loads_completely_and_idempotently(tmp_path: Path, db) -> None:  # noqa: ANN001
+    synthetic = pytest.importorskip("cases.synthetic")
+    end = timezone.localdate()
+    synthetic.generate_world(out_dir=tmp_path, households=60, seed=11, end=end, workers=1)
+    people = sum(1 for _ in (tmp_path / "households.csv").open()) - 1
+    outcomes = sum(1 for _ in (tmp_path / "outcomes.csv").open()) - 1
+
+    world_load_reference(world_dir=tmp_path, parts=("offices",))
+    out, _ = run("import_households", tmp_path / "households.csv")
+    assert summary(out) == f"read {people}, created {people}, updated 0, rejected 0"
+    counts = world_load_reference(world_dir=tmp_path)
+    assert counts["enrollments_skipped"] == counts["visits_skipped"] == 0
+    out, _ = run("import_outcomes", tmp_path / "outcomes.csv")
+    assert summary(out) == f"read {outcomes}, created {outcomes}, updated 0, rejected 0"
+    assert Household.objects.count() == 60
+
+    out, _ = run("import_households", tmp_path / "households.csv")
+    assert summary(out) == f"read {people}, created 0, updated 0, rejected 0"
+    visits = OfficeVisit.objects.count()
+    assert world_load_reference(world_dir=tmp_path)["enrollments_created"] == 0
+    assert OfficeVisit.objects.count() == visits
+    out, _ = run("import_outcomes", tmp_path / "outcomes.csv")
+    assert summary(out) == f"read {outcomes}, created 0, updated 0, rejected 0"
+
+
+def test_progress_bar_on_long_files_only(tmp_path: Path, offices, capsys,
+                                         monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr("cases.services.imports.PROGRESS_MIN_ROWS", 5)
+    short = write_csv(tmp_path / "short.csv", good_rows(3))
+    long = write_csv(tmp_path / "long.csv", good_rows(12, start=3))
+    call_command("import_households", str(short), stdout=StringIO(), stderr=StringIO())
+    assert "rows" not in capsys.readouterr().err
+    call_command("import_households", str(long), stdout=StringIO(), stderr=StringIO())
+    assert "12/12" in capsys.readouterr().err

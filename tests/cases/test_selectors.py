@@ -39,12 +39,17 @@ def test_admin_sees_every_office(root_admin, household_a, office_b) -> None:  # 
     assert set(households_for_user(user=root_admin)) == {household_a, other}
 
 
-def test_unknown_ref_and_anonymous_get_404(alice, household_a) -> None:  # noqa: ANN001
+def test_unknown_ref_anonymous_and_partner_get_404(alice, household_a,
+                                                   court_partner) -> None:  # noqa: ANN001
     from django.contrib.auth.models import AnonymousUser
+
+    from dhs.api_auth import PartnerUser
     with pytest.raises(Http404):
         household_get_for_user(user=alice, ref="NOPE")
     with pytest.raises(Http404):
         household_get_for_user(user=AnonymousUser(), ref=household_a.ref)
+    with pytest.raises(Http404):  # partners read households only through referrals
+        household_get_for_user(user=PartnerUser(court_partner[0]), ref=household_a.ref)
 
 
 def _visit(office, day: dt.date, hour: int, minutes_wait: int | None,  # noqa: ANN001
@@ -72,7 +77,7 @@ def test_office_traffic_against_typical_weekday(office_a, office_b) -> None:  # 
     nine = data["by_hour"][9]
     assert (nine["visitors"], nine["typical"]) == (2, 1.0)
     assert data["served"] == 2
-    assert data["waiting_now"] == 1
+    assert (data["waiting_now"], data["left_unserved"]) == (0, 1)  # a past day
     assert data["avg_wait_minutes"] == 30.0
     services = {s["service_type"]: s for s in data["by_service"]}
     assert services["recertification"]["visitors"] == 1
@@ -91,4 +96,20 @@ def test_refresh_task_warms_todays_cache(office_a, office_b) -> None:  # noqa: A
     _visit(office_a, today, 0, None)
     assert office_traffic(office=office_a, day=today)["total"] == 0  # served from the warm cache
     refresh_dashboard_aggregates.delay().get()
-    assert office_traffic(office=office_a, day=today)["total"] == 1
+    data = office_traffic(office=office_a, day=today)
+    assert (data["total"], data["waiting_now"]) == (1, 1)
+
+
+def test_household_page_is_404_outside_the_office(client, charlie, household_a) -> None:  # noqa: ANN001
+    client.force_login(charlie)
+    assert client.get(f"/households/{household_a.ref}/").status_code == 404
+
+
+def test_household_page_is_closed_to_analysts(client, ann, household_a) -> None:  # noqa: ANN001
+    client.force_login(ann)  # the portal's role check answers first (403); the selector: 404
+    assert client.get(f"/households/{household_a.ref}/").status_code in (403, 404)
+
+
+def test_household_page_opens_for_own_office(client, alice, household_a) -> None:  # noqa: ANN001
+    client.force_login(alice)
+    assert client.get(f"/households/{household_a.ref}/").status_code == 200

@@ -146,7 +146,8 @@ def test_headers_match_design(small_world: Path) -> None:
             assert fh.readline().decode().rstrip("\n") == header, name
     for feed in FEEDS:
         assert ",".join(FEED_COLUMNS[feed]) == DESIGN_HEADERS[f"feeds/{feed}.csv"]
-    assert (small_world / "truth/risk.csv").read_text().startswith("household_ref,as_of,true_prob\n")
+    risk = (small_world / "truth/risk.csv").read_text()
+    assert risk.startswith("household_ref,as_of,true_prob\n")
 
 
 def test_caseload_is_coherent(small_world: Path) -> None:

@@ -370,3 +370,33 @@ def test_benefit_lapses_task_uses_the_agency_agreement(world):
         ("benefit_lapse", person.household_id, agreement.pk)
     ingest_benefit_lapses.delay()  # the watermark: nothing new the second night
     assert Signal.objects.count() == 1 and RawRecord.objects.count() == 1
+
+
+def test_odd_characters_survive_storage(world, court, tmp_path):
+    """Backslashes, tabs, quoted newlines and accents are stored exactly (PostgreSQL COPY)."""
+    plaintiff = 'Smith\\Jones\tLLC "North"\nBranch — Müller'
+    path = write_csv(tmp_path / "a.csv", [eviction_row(0, world[0], plaintiff=plaintiff),
+                                          eviction_row(1, world[1])])
+    out, _ = run("ingest_signals", "eviction_filings", str(path))
+    assert out.strip() == "rows read 2, new 2, duplicate 0, linked 2, needs-review 0, rejected 0"
+    raw = RawRecord.objects.get(record_id="EV-00000")
+    assert raw.raw["plaintiff"] == plaintiff
+    assert raw.line == 2 and RawRecord.objects.get(record_id="EV-00001").line == 4
+    assert Signal.objects.get(raw_record=raw).details["plaintiff"] == \
+        'Smith\\Jones LLC "North" Branch — Müller'
+
+
+def test_admin_lists_every_risk_model_read_only(world, court, tmp_path, client):
+    from django.contrib.auth import get_user_model
+
+    run("ingest_signals", "eviction_filings",
+        str(write_csv(tmp_path / "a.csv", [eviction_row(0, world[0])])))
+    admin = get_user_model().objects.create_superuser("risk-admin", "a@example.org", "pw-123456")
+    client.force_login(admin)
+    for name in ("signalsource", "feedbatch", "rawrecord", "signal", "linkreview",
+                 "knownidentifier", "modelversion", "scorerun", "householdscore",
+                 "currentscore"):
+        assert client.get(f"/admin/risk/{name}/").status_code == 200, name
+    raw = RawRecord.objects.get()
+    assert client.get(f"/admin/risk/rawrecord/{raw.pk}/change/").status_code == 200
+    assert client.get("/admin/risk/rawrecord/add/").status_code == 403

@@ -182,3 +182,14 @@ def test_worker_and_beat_pull_a_dropped_file(transactional_db, office_a):
     finally:
         worker.stop()
     assert SignalSource.objects.get(name="utility_shutoffs").watermark.endswith("|drop.csv")
+
+
+def test_https_pull_failure_is_recorded_and_retried(people, utility):
+    from risk.services.ingestion import source_pull
+
+    SignalSource.objects.create(name="utility_shutoffs", location_kind=SignalSource.HTTPS,
+                                location="http://127.0.0.1:9/nothing.csv", partner=utility)
+    with pytest.raises(ConnectionError):
+        source_pull(source="utility_shutoffs")
+    assert "failed" in SignalSource.objects.get(name="utility_shutoffs").last_error
+    assert FeedBatch.objects.count() == 0

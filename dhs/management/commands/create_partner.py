@@ -22,6 +22,21 @@ def known_sources() -> set[str]:
     return {value for value, _ in field.choices}
 
 
+def source_purposes(sources: list[str]) -> dict[str, str]:
+    """The purpose each source is collected for (risk.SignalSource.purpose, or its default)."""
+    try:
+        model = apps.get_model("risk", "SignalSource")
+    except LookupError:  # pragma: no cover
+        return {}
+    default = model._meta.get_field("purpose").default
+    configured = dict(model.objects.filter(name__in=sources).values_list("name", "purpose"))
+    return {s: configured.get(s) or default for s in sources}
+
+
+def _norm(text: str) -> str:
+    return " ".join((text or "").lower().split())
+
+
 def _split(raw: str) -> list[str]:
     return [s.strip() for s in (raw or "").split(",") if s.strip()]
 
@@ -90,6 +105,11 @@ class Command(BaseCommand):
                           f"{','.join(sources) or '-'}; referrals "
                           f"{'yes' if agreement.receives_referrals else 'no'}; "
                           f"{agreement.effective_date} to {agreement.expiry_date}")
+        for source, purpose in source_purposes(sources).items():
+            if _norm(purpose) not in _norm(agreement.purpose):
+                self.stderr.write(
+                    f"warning: {source} is collected for '{purpose}', which the agreement's "
+                    "purpose does not name; ingestion will refuse its records until it does.")
         self.stdout.write("Store this token now; it is shown only once:")
         self.stdout.write(f"token {raw}")
 
