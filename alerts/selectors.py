@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from alerts.models import Flag, WorkItem, WorkItemAction
@@ -28,7 +28,8 @@ def queue_for_user(*, user: Any, filters: dict[str, Any] | None = None) -> Query
 
     Caseworkers do not see items whose dismissal waits for review; supervisors do.
     filters: assigned ("me" | "unassigned" | "any"), severity, status ("open" | "claimed" |
-    "closed" | "all"), overdue (bool), needs_review (bool), office (code; all-office users).
+    "closed" | "all"), overdue (bool), needs_review (bool), office (code; all-office users),
+    rule (flag rule code: items with such an open flag).
     """
     filters = filters or {}
     qs = _visible_items(user)
@@ -52,6 +53,10 @@ def queue_for_user(*, user: Any, filters: dict[str, Any] | None = None) -> Query
         qs = qs.filter(severity=filters["severity"])
     if filters.get("office"):
         qs = qs.filter(office__code=filters["office"])
+    if filters.get("rule"):
+        qs = qs.filter(Exists(Flag.objects.filter(household_id=OuterRef("household_id"),
+                                                  rule__code=filters["rule"],
+                                                  resolved_at__isnull=True)))
     if filters.get("overdue"):
         qs = qs.filter(sla_due_at__lt=timezone.now()).exclude(_responded())
     return qs.select_related("household", "office", "assigned_to",

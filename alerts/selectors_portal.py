@@ -38,7 +38,10 @@ def dashboard_context(*, traffic: dict[str, Any]) -> dict[str, Any]:
         "by_service": [dict(s, label=labels.get(s["service_type"], s["service_type"]))
                        for s in traffic["by_service"]],
     }
-    open_hours = [h for h in traffic["by_hour"] if 7 <= h["hour"] <= 18]
+    busy = [h["hour"] for h in traffic["by_hour"] if h["visitors"] or h["typical"]]
+    first, last = min([7, *busy]), max([18, *busy])  # opening hours, widened to any visit
+    open_hours = [h for h in traffic["by_hour"] if first <= h["hour"] <= last]
+    chart["hours_from"], chart["hours_to"] = first, last
     return {"traffic": traffic, "chart": chart, "day": day, "open_hours": open_hours,
             "weekday": chart["weekday"], "services": chart["by_service"],
             "computed_at": dt.datetime.fromisoformat(traffic["computed_at"])}
@@ -131,7 +134,7 @@ def household_page_context(*, household: Any, user: Any) -> dict[str, Any]:
     from alerts.models import OutreachMessage, OutreachTemplate, Referral, WorkItem
     from alerts.selectors import flags_open_for_household
     from alerts.services.eligibility import interventions_for_household
-    from alerts.services.outreach import in_quiet_hours
+    from alerts.services.outreach import in_quiet_hours, template_render
     from cases.models import CaseNote
     from risk.models import CurrentScore, HouseholdScore
     from risk.selectors import signals_for_household
@@ -161,7 +164,8 @@ def household_page_context(*, household: Any, user: Any) -> dict[str, Any]:
     if quiet:
         blocked.append(f"It is quiet hours ({settings.OUTREACH_QUIET_START}:00 to "
                        f"{settings.OUTREACH_QUIET_END}:00); texts wait until morning.")
-    templates = list(OutreachTemplate.objects.select_related("intervention").order_by("name"))
+    templates = [{"name": t.name, "body": template_render(template=t, household=household)}
+                 for t in OutreachTemplate.objects.select_related("intervention").order_by("name")]
     explanation = (item.priority_explanation if item is not None else {}) or {}
     return {
         "members": list(household.members.all()),

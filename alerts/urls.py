@@ -39,3 +39,4 @@ urlpatterns = [
     path("transparency/", public.transparency, name="transparency"),
 ]
 urlpatterns += __import__("alerts.views_webhooks").views_webhooks.urlpatterns  # ALERTS
+urlpatterns += __import__("alerts.views.health").views.health.urlpatterns  # TRUST

@@ -57,6 +57,10 @@ def ensure_world(*, people: int, seed: int) -> int:
         print("seed_world.py failed; importing the caseload with household_import")
         world_load_reference(world_dir=world, parts=("offices",))
         household_import(path=world / "households.csv", progress=False)
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
     return Person.objects.count()
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Substr, Upper
 from django.utils import timezone
 
 from dhs.models import Office
@@ -69,8 +71,11 @@ class Person(models.Model):
     class Meta:
         ordering = ["household_id", "id"]
         indexes = [models.Index(fields=["date_of_birth"], name="person_dob"),
-                   # record linkage looks people up by surname and given name (risk.linkage)
-                   models.Index(fields=["last_name", "first_name"], name="person_last_first")]
+                   # record linkage looks people up by surname and given name, and by birth
+                   # date and first initial (risk.linkage.candidates)
+                   models.Index(fields=["last_name", "first_name"], name="person_last_first"),
+                   models.Index(F("date_of_birth"), Upper(Substr("first_name", 1, 1)),
+                                name="person_dob_initial")]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name} ({self.ref})"

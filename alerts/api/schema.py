@@ -95,14 +95,38 @@ SERVICE_PAGE_EXAMPLE = OpenApiExample(
            "first_page": True, "last_page": True, "empty": False,
            "contents": [SERVICE_EXAMPLE_VALUE]})
 QUEUE_EXAMPLE = OpenApiExample(
-    "a queue page", response_only=True,
-    value={"next": None, "previous": None, "results": [
-        {"id": 301, "household_ref": "H000123", "office": "NORTH", "status": "open",
-         "priority": 0.91, "severity": "critical",
-         "top_reason": "Eviction hearing in 7 days", "deadline": "2026-12-08",
-         "sla_due_at": "2026-12-02T09:00:00-06:00", "assigned_to": None, "claimed_at": None,
-         "created_at": "2026-11-30T06:00:00-06:00", "needs_review": False}]})
+    "a queue row", response_only=True,  # drf-spectacular wraps it in the cursor page
+    value={"id": 301, "household_ref": "H000123", "office": "NORTH", "status": "open",
+           "priority": 0.91, "severity": "critical", "top_reason": "Eviction hearing in 7 days",
+           "deadline": "2026-12-08", "sla_due_at": "2026-12-02T09:00:00-06:00",
+           "assigned_to": None, "claimed_at": None, "created_at": "2026-11-30T06:00:00-06:00",
+           "needs_review": False})
 ACTION_EXAMPLE = OpenApiExample(
     "offer an intervention", request_only=True,
     value={"action": "intervention_offered", "note": "Called; tenant wants rent help.",
            "intervention_code": "rental_assistance"})
+HOUSEHOLD_EXAMPLE = OpenApiExample(
+    "a household summary", response_only=True,
+    value={"ref": "H000123", "office": "NORTH",
+           "address": "412 Elm St Apt 3, Springfield, IL 62701", "housing": "rent",
+           "monthly_income": "1450.00", "phone": "+12175550123", "sms_consent": True,
+           "members": [{"ref": "P000311", "first_name": "Ana", "last_name": "Rivera",
+                        "date_of_birth": "1988-04-17", "relationship": "head"}],
+           "score": {"score": 0.71, "band": "critical", "as_of": "2026-12-01T06:00:00-06:00",
+                     "factors": [{"feature": "eviction_days_since",
+                                  "label": "eviction filed 11 days ago",
+                                  "contribution": 1.42}]},
+           "open_flags": 2, "open_work_item": 301})
+FLAGS_EXAMPLE = OpenApiExample(
+    "an open flag", response_only=True,  # drf-spectacular wraps it in the list
+    value={"id": 88, "rule": "eviction_filed", "rule_name": "Eviction filed",
+            "severity": "critical", "reason": "Eviction hearing on 2026-12-08",
+            "evidence": [{"source": "eviction_filings", "date": "2026-11-20",
+                          "record_id": "2026-EV-001234"}],
+            "deadline": "2026-12-08", "opened_at": "2026-11-21T06:00:00-06:00",
+            "expires_at": "2026-12-21T06:00:00-06:00"})
+ACTION_RESULT_EXAMPLE = OpenApiExample(
+    "the recorded action", response_only=True, status_codes=["201"],
+    value={"id": 5012, "item": 301, "action": "intervention_offered", "by": "alice",
+           "at": "2026-12-01T10:15:00-06:00", "note": "Called; tenant wants rent help.",
+           "intervention": "rental_assistance", "review_status": ""})

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from alerts.models import Flag, Referral, WorkItem, WorkItemAction
+from alerts.services.referrals import referral_payload_for_partner
 from alerts.services.work_items import CASEWORK_ACTIONS
 
 MAX_BATCH = 1000
@@ -107,7 +108,6 @@ class ReferralSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_household(self, obj: Referral) -> dict[str, Any]:
-        from alerts.services.referrals import referral_payload_for_partner
         return referral_payload_for_partner(referral=obj).get("household", {})
 
 

@@ -26,10 +26,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from alerts.models import Referral
+from alerts.selectors import flags_open_for_household, queue_for_user, work_item_for_household
+from alerts.services.hsds import services_as_hsds, services_hsds_page
+from alerts.services.referrals import referral_record_outcome, referrals_for_partner
+from alerts.services.work_items import work_item_act
+from cases.selectors import household_get_for_user
 from dhs.api_auth import PartnerTokenAuthentication
 from dhs.audit import audit_bulk, audit_record
 from dhs.exceptions import AgreementError
 from risk.models import SOURCES
+from risk.services.ingestion import ingest_records
 
 from . import schema as docs
 from .filters import ReferralFilter
@@ -71,14 +77,15 @@ class TooLarge(exceptions.APIException):
 
 # --- audit --------------------------------------------------------------------------------------
 def _audit_rows(request: Request, *, action: str, object_type: str,
-                rows: list[tuple[Any, str]], purpose: str) -> None:
-    """One audit event per (object id, household ref) read in this request."""
+                rows: list[tuple[Any, str, str]]) -> None:
+    """One audit event per (object id, household ref, purpose) read in this request, written
+    in one query: a list page reads many households."""
     if not rows:
         return
     user = request.user if request_partner(request) is None else None
     now = timezone.now()
     common = {
-        "at": now, "action": action, "object_type": object_type, "purpose": purpose[:200],
+        "at": now, "action": action, "object_type": object_type,
         "user": user if getattr(user, "pk", None) else None,
         "username": getattr(user, "username", "") or "",
         "partner": request_partner(request),
@@ -86,8 +93,8 @@ def _audit_rows(request: Request, *, action: str, object_type: str,
         "user_agent": request.META.get("HTTP_USER_AGENT", "")[:200],
         "details": {"path": request.path[:200]},
     }
-    audit_bulk([{**common, "object_id": str(obj_id), "household_ref": ref or ""}
-                for obj_id, ref in rows])
+    audit_bulk([{**common, "object_id": str(obj_id), "household_ref": ref or "",
+                 "purpose": purpose[:200]} for obj_id, ref, purpose in rows])
 
 
 def _referral_purpose(referral: Referral) -> str:
@@ -138,6 +145,8 @@ class SignalBatchView(PartnerView, APIView):
             raise exceptions.NotFound(f"Unknown source {source!r}; use one of "
                                       f"{', '.join(SOURCE_NAMES)}.")
         partner = request_partner(request)
+        # Early, cheap refusal before the body is read; ingestion checks source AND purpose
+        # again and is the authority (it raises AgreementError -> 403, nothing stored).
         if agreement_for_source(partner, source) is None:
             raise AgreementError(f"No active data-sharing agreement lets {partner.code} "
                                  f"deliver {source}.")
@@ -154,14 +163,13 @@ class SignalBatchView(PartnerView, APIView):
                            f"{len(data['records'])}. Split it.")
         serializer = SignalBatchSerializer(data=data)
         serializer.is_valid(raise_exception=True)
-        from risk.services.ingestion import ingest_records
         started = timezone.now()
         batch, results = ingest_records(source=source,
                                         records=serializer.validated_data["records"],
                                         partner=partner, idempotency_key=key)
         counts = {s: sum(1 for r in results if r.get("status") == s)
                   for s in ("accepted", "duplicate", "rejected")}
-        body = {"batch_id": batch.pk, "source": source,
+        body = {"batch_id": batch.pk, "source": batch.source,
                 "replayed": bool(key) and batch.received_at < started, **counts,
                 "results": [{"status": r.get("status"), "reason": r.get("reason"),
                              "record_id": r.get("record_id") or ""} for r in results]}
@@ -171,6 +179,7 @@ class SignalBatchView(PartnerView, APIView):
 # --- referrals ----------------------------------------------------------------------------------
 REFERRAL_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH,
                                description="The referral's id.")
+
 
 @extend_schema_view(
     list=extend_schema(
@@ -206,7 +215,6 @@ class ReferralViewSet(PartnerView, mixins.ListModelMixin, mixins.RetrieveModelMi
     queryset = Referral.objects.none()  # for the schema; get_queryset decides
 
     def get_queryset(self):
-        from alerts.services.referrals import referrals_for_partner
         partner = request_partner(self.request)
         if partner is None:
             return Referral.objects.none()
@@ -217,19 +225,17 @@ class ReferralViewSet(PartnerView, mixins.ListModelMixin, mixins.RetrieveModelMi
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
-        _audit_rows(request, action="api_read", object_type="referral", purpose="referral",
-                    rows=[(r.pk, r.household.ref) for r in page])
+        _audit_rows(request, action="api_read", object_type="referral",
+                    rows=[(r.pk, r.household.ref, _referral_purpose(r)) for r in page])
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         referral = self.get_object()
         _audit_rows(request, action="api_read", object_type="referral",
-                    purpose=_referral_purpose(referral),
-                    rows=[(referral.pk, referral.household.ref)])
+                    rows=[(referral.pk, referral.household.ref, _referral_purpose(referral))])
         return Response(self.get_serializer(referral).data)
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        from alerts.services.referrals import referral_record_outcome
         referral = self.get_object()
         payload = ReferralOutcomeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -237,8 +243,7 @@ class ReferralViewSet(PartnerView, mixins.ListModelMixin, mixins.RetrieveModelMi
                                            outcome=payload.validated_data["outcome"],
                                            note=payload.validated_data["note"])
         _audit_rows(request, action="api_update", object_type="referral",
-                    purpose=_referral_purpose(referral),
-                    rows=[(referral.pk, referral.household.ref)])
+                    rows=[(referral.pk, referral.household.ref, _referral_purpose(referral))])
         return Response(self.get_serializer(referral).data)
 
 
@@ -279,7 +284,6 @@ class ServiceListView(ServiceCatalogueView, APIView):
         examples=[docs.SERVICE_PAGE_EXAMPLE],
     )
     def get(self, request: Request) -> Response:
-        from alerts.services.hsds import services_hsds_page
         page = _positive_int(request, "page", 1, 100000)
         per_page = _positive_int(request, "per_page", 50, 100)
         return Response(services_hsds_page(page=page, per_page=per_page))
@@ -294,7 +298,6 @@ class ServiceDetailView(ServiceCatalogueView, APIView):
         examples=[docs.SERVICE_EXAMPLE],
     )
     def get(self, request: Request, service_id: str) -> Response:
-        from alerts.services.hsds import services_as_hsds
         for service in services_as_hsds():
             if str(service.get("id")) == service_id:
                 return Response(service)
@@ -352,18 +355,16 @@ class StaffQueueView(StaffView, generics.ListAPIView):
         return self.list(request, *args, **kwargs)
 
     def get_queryset(self):
-        from alerts.selectors import queue_for_user
         return queue_for_user(user=self.request.user, filters=_queue_filters(self.request))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         _audit_rows(request, action="api_read", object_type="work_item",
-                    purpose=STAFF_PURPOSE, rows=[(i.pk, i.household.ref) for i in page])
+                    rows=[(i.pk, i.household.ref, STAFF_PURPOSE) for i in page])
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 def _household_summary(household: Any) -> dict[str, Any]:
-    from alerts.selectors import flags_open_for_household, work_item_for_household
     score = getattr(household, "current_score", None)
     item = work_item_for_household(household=household)
     return {
@@ -386,9 +387,9 @@ class StaffHouseholdView(StaffView, APIView):
         operation_id="staff_household", tags=["staff"],
         summary="A household's summary (own office only)",
         responses={200: HouseholdSummarySerializer, 404: docs.E404, **docs.STAFF_ERRORS},
+        examples=[docs.HOUSEHOLD_EXAMPLE],
     )
     def get(self, request: Request, ref: str) -> Response:
-        from cases.selectors import household_get_for_user
         household = household_get_for_user(user=request.user, ref=ref)
         audit_record(action="api_read", request=request._request, user=request.user,
                      object_type="household", object_id=household.pk,
@@ -401,10 +402,9 @@ class StaffHouseholdFlagsView(StaffView, APIView):
         operation_id="staff_household_flags", tags=["staff"],
         summary="A household's open flags, with the evidence that raised them",
         responses={200: FlagSerializer(many=True), 404: docs.E404, **docs.STAFF_ERRORS},
+        examples=[docs.FLAGS_EXAMPLE],
     )
     def get(self, request: Request, ref: str) -> Response:
-        from alerts.selectors import flags_open_for_household
-        from cases.selectors import household_get_for_user
         household = household_get_for_user(user=request.user, ref=ref)
         flags = list(flags_open_for_household(household=household).select_related("rule"))
         audit_record(action="api_read", request=request._request, user=request.user,
@@ -424,10 +424,9 @@ class StaffWorkItemActionView(StaffView, APIView):
         request=WorkItemActionRequestSerializer,
         responses={201: WorkItemActionSerializer, 400: docs.E400, 404: docs.E404,
                    409: docs.E409, **docs.STAFF_ERRORS},
-        examples=[docs.ACTION_EXAMPLE],
+        examples=[docs.ACTION_EXAMPLE, docs.ACTION_RESULT_EXAMPLE],
     )
     def post(self, request: Request, item_id: str) -> Response:
-        from alerts.services.work_items import work_item_act
         payload = WorkItemActionRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         action = work_item_act(item_id=int(item_id), user=request.user,

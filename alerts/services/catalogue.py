@@ -17,18 +17,18 @@ CATALOGUE_PATH = Path(__file__).resolve().parent.parent / "data" / "catalogue.js
 AGREEMENT_YEARS = 3
 
 
-def catalogue_data(path: Path | None = None) -> dict[str, Any]:
+def catalogue_data(*, path: Path | None = None) -> dict[str, Any]:
     """The catalogue file as a dict (tests and docs read it too)."""
     return json.loads((path or CATALOGUE_PATH).read_text())
 
 
 @transaction.atomic
-def catalogue_load(path: Path | None = None) -> None:
+def catalogue_load(*, path: Path | None = None) -> None:
     """Create what is missing; never overwrite rows a supervisor may have edited in the admin.
 
     Running it twice changes nothing; a new rule or intervention in the file is added.
     """
-    data = catalogue_data(path)
+    data = catalogue_data(path=path)
     for rule in data["flag_rules"]:
         FlagRule.objects.get_or_create(code=rule["code"], defaults={
             "name": rule["name"], "severity": rule["severity"],

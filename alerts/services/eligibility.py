@@ -39,6 +39,12 @@ class EligibilityResult:
     reasons: list[str] = field(default_factory=list)
     failed_rule: str | None = None
     failed_reason: str = ""
+    answers: list[str] = field(default_factory=list)  # open flags of the household it answers
+
+    @property
+    def suggested(self) -> bool:
+        """Eligible and answering one of the household's open flags: offer it first."""
+        return self.eligible and bool(self.answers)
 
     @property
     def summary(self) -> str:
@@ -225,9 +231,33 @@ def eligibility_for_households(*, household_ids: Iterable[int],
     return dict(out)
 
 
+def _with_answers(results: dict[int, list[EligibilityResult]]) -> None:
+    from alerts.models import Flag
+
+    open_codes: dict[int, set[str]] = defaultdict(set)
+    for hid, code in Flag.objects.filter(ids_q(sorted(results)), resolved_at__isnull=True) \
+            .values_list("household_id", "rule__code"):
+        open_codes[hid].add(code)
+    for hid, rows in results.items():
+        for r in rows:
+            r.answers = sorted(open_codes.get(hid, set()) & set(r.intervention.answers_flags or []))
+        rows.sort(key=lambda r: (not r.suggested, not r.eligible, r.intervention.code))
+
+
 def interventions_for_household(*, household: Household,
                                 today: dt.date | None = None) -> list[EligibilityResult]:
-    """Eligible interventions first, then ineligible ones with the failing rule in words."""
-    results = eligibility_for_households(household_ids=[household.id], today=today).get(
-        household.id, [])
-    return sorted(results, key=lambda r: (not r.eligible, r.intervention.code))
+    """Suggested (eligible and answering an open flag) first, then the other eligible ones,
+    then the ineligible ones with the failing rule in words."""
+    results = eligibility_for_households(household_ids=[household.id], today=today)
+    results.setdefault(household.id, [])
+    _with_answers(results)
+    return results[household.id]
+
+
+def interventions_for_households(*, household_ids: Iterable[int],
+                                 today: dt.date | None = None
+                                 ) -> dict[int, list[EligibilityResult]]:
+    """The same for a page of the queue, in a fixed number of queries."""
+    results = eligibility_for_households(household_ids=household_ids, today=today)
+    _with_answers(results)
+    return results

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, Max, OuterRef
 from django.utils import timezone
 
 from alerts.models import SEVERITY_RANK, Flag, Intervention, WorkItem, WorkItemAction
@@ -30,6 +30,7 @@ RESPONSE_ACTIONS = ("contacted", "intervention_offered", "referred", "accepted",
                     "unreachable", "dismissed")
 CLOSING_ACTIONS = ("accepted", "declined")
 REVIEW_SEVERITIES = ("high", "critical")
+REENTRY_QUIET_DAYS = 30  # a closed item's household re-enters only with a newer flag
 
 
 # --- access, in one place ------------------------------------------------------------------
@@ -79,7 +80,8 @@ def _refresh_chunk(ids: list[int], now: dt.datetime) -> None:
     today = timezone.localdate(now)
     flags: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for f in Flag.objects.filter(ids_q(ids), resolved_at__isnull=True).values(
-            "household_id", "severity", "deadline", "reason", "rule__sla_hours", "rule__code"):
+            "household_id", "severity", "deadline", "reason", "rule__sla_hours", "rule__code",
+            "opened_at"):
         flags[f["household_id"]].append(f)
     scores = {s["household_id"]: s for s in CurrentScore.objects.filter(
         ids_q(ids)).values("household_id", "score", "band")}
@@ -88,6 +90,12 @@ def _refresh_chunk(ids: list[int], now: dt.datetime) -> None:
     offices = dict(Household.objects.filter(ids_q(ids, "id")).values_list("id", "office_id"))
     items = {i.household_id: i for i in WorkItem.objects.filter(ids_q(ids)).exclude(
         status=WorkItem.CLOSED)}
+    # Items a caseworker closed recently: only new evidence (a flag opened since) reopens.
+    recently_closed = dict(WorkItem.objects.filter(
+        ids_q(ids), status=WorkItem.CLOSED,
+        closed_at__gte=now - dt.timedelta(days=REENTRY_QUIET_DAYS)).exclude(
+        outcome="no_longer_flagged").values("household_id").annotate(
+        last=Max("closed_at")).values_list("household_id", "last"))
     new: list[WorkItem] = []
     changed: list[WorkItem] = []
     stale: list[int] = []
@@ -97,6 +105,10 @@ def _refresh_chunk(ids: list[int], now: dt.datetime) -> None:
         fl, sc = flags.get(hid, []), scores.get(hid)
         band = sc["band"] if sc else None
         item = items.get(hid)
+        closed_at = recently_closed.get(hid)
+        if item is None and closed_at is not None:
+            if not any(f["opened_at"] > closed_at for f in fl):
+                continue
         if not fl and band not in QUEUE_BANDS:
             if (item and item.status == WorkItem.OPEN and item.assigned_to_id is None
                     and not item.needs_review):

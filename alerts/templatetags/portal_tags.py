@@ -14,7 +14,7 @@ from dhs.roles import user_role
 
 register = template.Library()
 
-# (label, url name, kwargs-from-user, roles that see it)
+# (label, url name, roles that see it)
 _NAV = [
     ("My queue", "portal:queue", ("caseworker", "supervisor", "admin")),
     ("Supervisor", "portal:supervisor", ("supervisor", "admin")),
@@ -32,7 +32,10 @@ def portal_nav(context: dict[str, Any]) -> list[dict[str, Any]]:
     user = getattr(request, "user", None)
     role = user_role(user) if user is not None else None
     if role is None:
-        return []
+        if user is not None and user.is_authenticated:
+            return []
+        login = reverse("portal:login")
+        return [{"label": "Staff sign in", "url": login, "current": request.path == login}]
     staff = getattr(user, "staff", None)
     path = request.path
     items = []
@@ -88,7 +91,7 @@ def days_until(value: dt.date | None) -> int | None:
 
 @register.filter
 def percent(value: float | None, digits: int = 0) -> str:
-    if value is None:
+    if value is None or isinstance(value, str):  # a metric the version does not record
         return "—"
     return f"{value * 100:.{digits}f}%"
 
@@ -96,3 +99,10 @@ def percent(value: float | None, digits: int = 0) -> str:
 @register.filter
 def get_item(mapping: dict | None, key: Any) -> Any:
     return (mapping or {}).get(key)
+
+
+@register.filter
+def words(value: Any) -> str:
+    """'no_longer_flagged' -> 'No longer flagged' (codes shown to people)."""
+    text = str(value or "").replace("_", " ").strip()
+    return text[:1].upper() + text[1:]

@@ -23,7 +23,6 @@ class PortalLoginView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         context["failure_limit"] = settings.AXES_FAILURE_LIMIT
         context["idle_minutes"] = settings.SESSION_IDLE_TIMEOUT // 60
-        context["timed_out"] = self.request.GET.get("timeout") == "1"
         return context
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from alerts.forms import QueueFilterForm
@@ -46,6 +46,8 @@ def queue_claim(request: HttpRequest, item_id: int) -> HttpResponse:
     except ApplicationError as exc:
         error = str(getattr(exc, "message", "") or exc)
         item = queue_item_for_row(request, item_id)
+    if not is_htmx(request):  # without JavaScript the claim is a plain form post
+        return redirect("portal:queue")
     # 200 even on a conflict: htmx swaps only successful answers, and the row says what happened.
     return render(request, "portal/partials/_queue_row.html",
                   {"item": item, "error": error, "just_claimed": not error})

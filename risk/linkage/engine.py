@@ -93,22 +93,28 @@ class _Batch:
             cand.by_street(keys, self.found)
 
     def pass_dob(self, todo: list[int]) -> None:
-        keys: dict[tuple[str, str], list[int]] = defaultdict(list)
+        """Same birth date (or its day/month swap) and the same initials, either way round
+        (a nickname's formal name and each part of a double-barrelled surname count)."""
+        keys: dict[tuple[str, str, str], list[int]] = defaultdict(list)
         for i in todo:
             rec = self.records[i]
-            names = [rec["first_name"], rec["last_name"], *(rec["first_formal"] or ()),
-                     *(rec["last_parts"] or ())]
-            initials = {n[0].upper() for n in names if n}
+            if not rec["first_name"] or not rec["last_name"]:
+                continue
+            given = {n[0].upper() for n in (rec["first_name"], *(rec["first_formal"] or ()))}
+            family = {n[0].upper() for n in (rec["last_name"], *(rec["last_parts"] or ()))}
+            pairs = {(f, s) for f in given for s in family} | {
+                (s, rec["first_name"][0].upper()) for s in family}  # names swapped
             for dob in (rec["dob"], rec["dob_swap"]):
                 if dob:
-                    for ini in initials:
-                        keys[(dob, ini)].append(i)
+                    for fi, li in pairs:
+                        keys[(dob, fi, li)].append(i)
         if keys:
             cand.by_dob(keys, self.found)
 
     def pass_name(self, todo: list[int]) -> None:
-        """Same surname (or part) and first initial of the name or of a formal name."""
-        keys: dict[tuple[str, str], list[int]] = defaultdict(list)
+        """Same surname (or part) and given name (or its formal name), either way round:
+        born within a year (records with a birth date) or at the same house number."""
+        keys: dict[tuple[str, str, str, str], list[int]] = defaultdict(list)
         by_number: dict[tuple[str, str, str, str], list[int]] = defaultdict(list)
         for i in todo:
             rec = self.records[i]
@@ -118,13 +124,15 @@ class _Batch:
             if not rec["dob"]:
                 self._name_and_number(rec, i, by_number)
                 continue
-            initials = {first[0].upper()} | {f[0].upper() for f in rec["first_formal"] or ()}
-            for name in {*(rec["last_parts"] or []), last}:
-                for stored in _title_variants(name):
-                    for ini in initials:
-                        keys[(stored, ini)].append(i)
-            for stored in _title_variants(first):  # given name and surname swapped
-                keys[(stored, last[0].upper())].append(i)
+            year = int(rec["dob"][:4])
+            lo, hi = f"{year - 1:04d}-01-01", f"{year + 1:04d}-12-31"
+            firsts = {first, *(rec["first_formal"] or ())}
+            for surname in {last, *(rec["last_parts"] or [])}:
+                for stored_last in _title_variants(surname):
+                    for given in firsts:
+                        keys[(stored_last, given.capitalize(), lo, hi)].append(i)
+            for stored_last in _title_variants(first):  # given name and surname swapped
+                keys[(stored_last, last.capitalize(), lo, hi)].append(i)
         if keys:
             cand.by_name(keys, self.found)
         if by_number:
@@ -301,6 +309,7 @@ def link_records(*, source: str, people: list[Any], record_ids: list[str] | None
     excluded = set(exclude or ())
     if record_ids:
         excluded |= _rejected(source, record_ids)
+    cand.session_setup()
     batch = _Batch(source, people, model, excluded)
     known = cand.known_identifiers(source, [
         (p.get("external_id") if isinstance(p, dict) else getattr(p, "external_id", ""))

@@ -32,7 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from dhs.exceptions import AgreementError, ApplicationError
@@ -310,9 +310,28 @@ def _rejected_pairs(source: str, record_ids: list[str]) -> set[tuple[str, int]]:
     ).values_list("raw_record__record_id", "person_id"))
 
 
-def _process_chunk(*, batch: FeedBatch, adapter: Adapter, items: list[Item],
-                   agreement: DataSharingAgreement) -> list[dict[str, Any]]:
-    """Store one chunk in one transaction; returns the per-row results (API answer shape)."""
+@dataclass
+class _Prepared:
+    """A chunk read, deduplicated and linked, ready to be written in one transaction."""
+
+    raws: list[Any]
+    link_info: list[tuple[int, ParsedRecord, Any]]
+    counts: dict[str, int]
+    results: list[dict[str, Any]]
+    now: dt.datetime
+    agreement_id: int
+
+
+def _prepare_chunk(*, batch_id: int, adapter: Adapter, items: list[Item],
+                   agreement: DataSharingAgreement, pending: dict[str, Any] | None = None,
+                   allocate_ids: bool = False) -> _Prepared:
+    """Parse, deduplicate and link one chunk; nothing is written here.
+
+    `pending` maps content hashes of the previous chunk's new rows that may not be committed
+    yet (pipelined writes), so a re-delivery across the chunk boundary is still a duplicate.
+    With `allocate_ids` the rows get their ids now (PostgreSQL sequence), so signals and
+    reviews can refer to them before the write.
+    """
     source = adapter.source
     now = timezone.now()
     parsed: list[ParsedRecord | Rejection] = []
@@ -333,6 +352,12 @@ def _process_chunk(*, batch: FeedBatch, adapter: Adapter, items: list[Item],
                     .values("id", "content_hash", "person_id", "household_id",
                             "match_probability", "line", "batch_id", "record_id")):
             originals.setdefault(row["content_hash"], row)
+    for key, row in (pending or {}).items():
+        if key in hashes and key not in originals:
+            originals[key] = {"id": row.id, "person_id": row.person_id,
+                              "household_id": row.household_id,
+                              "match_probability": row.match_probability, "line": row.line,
+                              "batch_id": row.batch_id}
 
     kinds: list[str] = []  # "new" | "duplicate" | "rejected" per item
     seen: dict[str, int] = {}
@@ -354,7 +379,7 @@ def _process_chunk(*, batch: FeedBatch, adapter: Adapter, items: list[Item],
     link_info: list[tuple[int, ParsedRecord, Any]] = []
     results: list[dict[str, Any]] = []
     for idx, (item, p, kind) in enumerate(zip(items, parsed, kinds)):
-        raw = _Row(batch_id=batch.pk, source=source, line=item.line,
+        raw = _Row(batch_id=batch_id, source=source, line=item.line,
                    record_id=p.record_id[:120], content_hash=item.content_hash, raw=item.raw,
                    parsed={}, status="", reason="", agreement_id=agreement.pk, received_at=now,
                    person_id=None, household_id=None, match_probability=None,
@@ -364,7 +389,7 @@ def _process_chunk(*, batch: FeedBatch, adapter: Adapter, items: list[Item],
             results.append({"status": "rejected", "reason": p.reason, "record_id": p.record_id})
         elif kind == "duplicate":
             original = originals.get(item.content_hash)
-            raw.parsed = _json_safe(p.fields)
+            raw.parsed = p.fields  # adapters return JSON-safe fields (contract)
             raw.status = RawRecord.DUPLICATE
             if original:
                 raw.duplicate_of_id = original["id"]
@@ -379,7 +404,7 @@ def _process_chunk(*, batch: FeedBatch, adapter: Adapter, items: list[Item],
                             "record_id": p.record_id})
         else:
             outcome = next(outcomes)
-            raw.parsed = _json_safe(p.fields)
+            raw.parsed = p.fields
             status = outcome.status
             candidates = [c for c in (outcome.candidates or [])
                           if (p.record_id, c.get("person_id")) not in excluded]
@@ -399,15 +424,37 @@ def _process_chunk(*, batch: FeedBatch, adapter: Adapter, items: list[Item],
             results.append({"status": "accepted", "reason": None, "record_id": p.record_id})
         raws.append(raw)
 
+    if allocate_ids:
+        for raw, pk in zip(raws, _allocate_ids(RawRecord, len(raws))):
+            raw.id = pk
+    counts = {"rows_read": len(items), "new": kinds.count("new"),
+              "duplicate": kinds.count("duplicate"), "rejected": kinds.count("rejected"),
+              "linked": sum(r.status == RawRecord.LINKED for r in raws),
+              "review": sum(r.status == RawRecord.REVIEW for r in raws),
+              "unlinked": sum(r.status == RawRecord.UNLINKED for r in raws)}
+    # Signals and reviews refer to raw ids, so they are built at write time.
+    return _Prepared(raws=raws, link_info=link_info, counts=counts, results=results, now=now,
+                     agreement_id=agreement.pk)
+
+
+def _write_chunk(prepared: _Prepared, *, batch_id: int) -> None:
+    """Write one prepared chunk in one transaction; rescoring is queued after commit."""
+    raws, now = prepared.raws, prepared.now
     household_ids: set[int] = set()
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # A chunk lost to a crash right after commit is simply read again on the re-run
+            # (its lines are not stored), so the commit need not wait for the disk flush.
+            with connection.cursor() as cur:
+                cur.execute("SET LOCAL synchronous_commit TO OFF")
         fast_insert(RawRecord, raws)
         signals, reviews = [], []
-        for idx, p, candidates in link_info:
+        for idx, p, candidates in prepared.link_info:
             raw = raws[idx]
             if raw.status == RawRecord.LINKED and raw.household_id:
                 signals.append(_Row(**signal_fields(raw=raw, record=p,
-                                                    agreement_id=agreement.pk, known_at=now)))
+                                                    agreement_id=prepared.agreement_id,
+                                                    known_at=now)))
                 household_ids.add(raw.household_id)
             elif raw.status == RawRecord.REVIEW:
                 reviews.extend(
@@ -417,18 +464,84 @@ def _process_chunk(*, batch: FeedBatch, adapter: Adapter, items: list[Item],
                     for c in candidates)
         fast_insert(Signal, signals)
         LinkReview.objects.bulk_create(reviews, batch_size=2000)
-        counts = {"rows_read": len(items), "new": kinds.count("new"),
-                  "duplicate": kinds.count("duplicate"), "rejected": kinds.count("rejected"),
-                  "linked": sum(r.status == RawRecord.LINKED for r in raws),
-                  "review": sum(r.status == RawRecord.REVIEW for r in raws),
-                  "unlinked": sum(r.status == RawRecord.UNLINKED for r in raws)}
-        for key, value in counts.items():
-            setattr(batch, key, getattr(batch, key) + value)
-        batch.save(update_fields=list(counts))
+        FeedBatch.objects.filter(pk=batch_id).update(
+            **{key: F(key) + value for key, value in prepared.counts.items()})
         if household_ids:
             ids = sorted(household_ids)
             transaction.on_commit(lambda: households_signals_changed(household_ids=ids))
-    return results
+
+
+def _process_chunk(*, batch: FeedBatch, adapter: Adapter, items: list[Item],
+                   agreement: DataSharingAgreement) -> list[dict[str, Any]]:
+    """Prepare and write one chunk (sequentially); returns the per-row results."""
+    prepared = _prepare_chunk(batch_id=batch.pk, adapter=adapter, items=items,
+                              agreement=agreement)
+    _write_chunk(prepared, batch_id=batch.pk)
+    for key, value in prepared.counts.items():
+        setattr(batch, key, getattr(batch, key) + value)
+    return prepared.results
+
+
+def _new_rows(prepared: _Prepared) -> dict[str, Any]:
+    return {r.content_hash: r for r in prepared.raws if r.status in NEW_STATUSES}
+
+
+def _run_chunks(*, batch: FeedBatch, adapter: Adapter, chunks: Iterable[list[Item]],
+                agreement: DataSharingAgreement, pipelined: bool) -> None:
+    """Process chunks in order. Pipelined (PostgreSQL, outside a caller's transaction): a
+    writer thread stores chunk N while this thread parses and links chunk N+1 — the database
+    work and the Python work overlap. Chunks still commit one by one, in file order."""
+    if not pipelined:  # each chunk is committed before the next is read: no pending rows
+        for chunk in chunks:
+            _process_chunk(batch=batch, adapter=adapter, items=chunk, agreement=agreement)
+        return
+    import queue
+    import threading
+
+    from django.db import connections
+
+    work: queue.Queue = queue.Queue(maxsize=1)
+    failure: list[BaseException] = []
+
+    def writer() -> None:
+        try:
+            while True:
+                prepared = work.get()
+                if prepared is None:
+                    return
+                if not failure:
+                    _write_chunk(prepared, batch_id=batch.pk)
+        except BaseException as exc:  # reported to the reading thread
+            failure.append(exc)
+            while work.get() is not None:  # drain so the reader never blocks
+                pass
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=writer, name=f"ingest-{batch.pk}", daemon=True)
+    thread.start()
+    # Up to two chunks may be uncommitted while the next is prepared: one being written, one
+    # waiting in the queue; their new rows are the `pending` originals for deduplication.
+    recent: list[dict[str, Any]] = []
+    try:
+        for chunk in chunks:
+            if failure:
+                break
+            pending: dict[str, Any] = {}
+            for rows in recent:  # the earliest occurrence is the original
+                for key, row in rows.items():
+                    pending.setdefault(key, row)
+            prepared = _prepare_chunk(batch_id=batch.pk, adapter=adapter, items=chunk,
+                                      agreement=agreement, pending=pending,
+                                      allocate_ids=True)
+            recent = [*recent[-1:], _new_rows(prepared)]
+            work.put(prepared)
+    finally:
+        work.put(None)
+        thread.join()
+    if failure:
+        raise failure[0]
+    batch.refresh_from_db()
 
 
 class _Row(SimpleNamespace):
@@ -455,6 +568,15 @@ def _copy_value(value: Any) -> str:
     return text
 
 
+def _allocate_ids(model: type, count: int) -> list[int]:
+    """Primary keys for rows not yet written, from the table's sequence (PostgreSQL)."""
+    meta = model._meta
+    with connection.cursor() as cur:
+        cur.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                    "FROM generate_series(1, %s)", [meta.db_table, meta.pk.column, count])
+        return [r[0] for r in cur.fetchall()]
+
+
 def fast_insert(model: type, rows: list[_Row]) -> None:
     """Insert rows of a model and set each row's `id`.
 
@@ -474,10 +596,11 @@ def fast_insert(model: type, rows: list[_Row]) -> None:
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     defaults = {f.attname: f.get_default() for f in fields if f.attname not in vars(rows[0])}
     table = connection.ops.quote_name(meta.db_table)
+    if getattr(rows[0], "id", None) is None:
+        ids = _allocate_ids(model, len(rows))
+    else:
+        ids = [r.id for r in rows]
     with connection.cursor() as cur:
-        cur.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
-                    "FROM generate_series(1, %s)", [meta.db_table, meta.pk.column, len(rows)])
-        ids = [r[0] for r in cur.fetchall()]
         buf = io.StringIO()
         names = [f.attname for f in fields]
         for row, pk in zip(rows, ids):
@@ -502,7 +625,7 @@ def signal_fields(*, raw: Any, record: ParsedRecord, agreement_id: int | None,
             "kind": sig["kind"], "occurred_on": sig["occurred_on"],
             "deadline": sig.get("deadline"), "known_at": sig.get("known_at") or known_at,
             "amount": sig.get("amount"), "value": sig.get("value"),
-            "details": _json_safe(sig.get("details") or {}), "raw_record_id": raw.id,
+            "details": sig.get("details") or {}, "raw_record_id": raw.id,
             "agreement_id": agreement_id}
 
 
@@ -544,7 +667,8 @@ def _finish(batch: FeedBatch, response: dict | None = None) -> FeedBatch:
 
 
 def ingest_file(*, source: str, path: Path, partner: PartnerAgency | None = None,
-                file_name: str | None = None, chunk_size: int = CHUNK_SIZE) -> FeedBatch:
+                file_name: str | None = None, chunk_size: int = CHUNK_SIZE,
+                pipelined: bool = True) -> FeedBatch:
     """Read one feed file (command line and scheduled pulls); returns its batch with counts.
 
     A file already read completely is not read again: the earlier batch is returned with
@@ -558,7 +682,7 @@ def ingest_file(*, source: str, path: Path, partner: PartnerAgency | None = None
     with _file_lock(f"{source}:{sha}"):
         return _ingest_file_locked(source=source, path=path, sha=sha, adapter=adapter,
                                    agreement=agreement, file_name=file_name,
-                                   chunk_size=chunk_size)
+                                   chunk_size=chunk_size, pipelined=pipelined)
 
 
 @contextmanager
@@ -583,7 +707,7 @@ def _file_lock(key: str) -> Iterator[None]:
 
 def _ingest_file_locked(*, source: str, path: Path, sha: str, adapter: Adapter,
                         agreement: DataSharingAgreement, file_name: str | None,
-                        chunk_size: int) -> FeedBatch:
+                        chunk_size: int, pipelined: bool) -> FeedBatch:
     done = (FeedBatch.objects.filter(source=source, file_sha256=sha, status="done")
             .order_by("id").first())
     if done:
@@ -604,9 +728,15 @@ def _ingest_file_locked(*, source: str, path: Path, sha: str, adapter: Adapter,
     items = read_csv(source=source, path=path, fields=adapter.fields,
                      allowed=allowed_fields(adapter=adapter, agreement=agreement))
     items = (it for it in items if it.line is None or it.line > resume_after)
-    for chunk in _chunks(items, chunk_size):
-        _process_chunk(batch=batch, adapter=adapter, items=chunk, agreement=agreement)
+    _run_chunks(batch=batch, adapter=adapter, chunks=_chunks(items, chunk_size),
+                agreement=agreement, pipelined=pipelined and _can_pipeline())
     return _finish(batch)
+
+
+def _can_pipeline() -> bool:
+    """A writer thread has its own connection: only on PostgreSQL and only when the caller
+    holds no open transaction (whose rows that connection could not see)."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
 def ingest_rows(*, source: str, rows: Iterable[dict[str, str]], file_name: str,

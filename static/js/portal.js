@@ -51,7 +51,9 @@
       };
     },
     "traffic-hour": function (data) {
-      var hours = data.by_hour.filter(function (h) { return h.hour >= 7 && h.hour <= 18; });
+      var from = data.hours_from === undefined ? 7 : data.hours_from;
+      var to = data.hours_to === undefined ? 18 : data.hours_to;
+      var hours = data.by_hour.filter(function (h) { return h.hour >= from && h.hour <= to; });
       return {
         type: "bar",
         data: {
@@ -119,11 +121,12 @@
     }
   };
 
-  function initCharts(root) {
+  function initCharts(root, onlyNew) {
     if (typeof window.Chart === "undefined") return;
     var canvases = (root || document).querySelectorAll("canvas[data-chart]");
     canvases.forEach(function (canvas) {
       var existing = window.Chart.getChart(canvas);
+      if (existing && onlyNew) return;
       if (existing) existing.destroy();
       var build = builders[canvas.dataset.chart];
       var data = readJson(canvas.dataset.chartSource);
@@ -134,8 +137,20 @@
 
   function init() {
     initCharts(document);
-    document.body.addEventListener("htmx:afterSettle", function (evt) {
-      initCharts(evt.detail && evt.detail.elt ? evt.detail.elt : document);
+    // After any htmx swap (a dashboard refresh, a boosted form), draw the charts that are new;
+    // swapped-in canvases are new elements, so nothing is drawn twice.
+    document.body.addEventListener("htmx:afterSettle", function () {
+      initCharts(document, true);
+    });
+    // Outreach templates fill the composer (the body is already rendered by the server).
+    document.body.addEventListener("change", function (evt) {
+      var select = evt.target;
+      if (!select.dataset || !select.dataset.smsTemplateFor) return;
+      var area = document.getElementById(select.dataset.smsTemplateFor);
+      if (area && select.value) {
+        area.value = select.value;
+        area.dispatchEvent(new Event("input"));
+      }
     });
     // Character count of the outreach composer (160 characters is one text message).
     document.querySelectorAll("[data-sms-count]").forEach(function (area) {

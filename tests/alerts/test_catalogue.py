@@ -36,3 +36,23 @@ def test_every_provider_can_receive_referrals():
     codes = {r["code"] for r in catalogue_data()["flag_rules"]}
     assert codes == {"eviction_hearing", "utility_shutoff", "parent_jailed", "absence_rise",
                      "recert_overdue", "score_jump"}
+
+
+def test_supervisor_tunes_a_threshold_in_the_admin(client, root_admin):
+    catalogue_load()
+    root_admin.is_superuser = True
+    root_admin.save()
+    client.force_login(root_admin)
+    rule = FlagRule.objects.get(code="utility_shutoff")
+    assert client.get("/admin/alerts/flagrule/").status_code == 200
+    page = client.get(f"/admin/alerts/flagrule/{rule.pk}/change/")
+    assert page.status_code == 200 and b"Thresholds" in page.content
+    response = client.post(f"/admin/alerts/flagrule/{rule.pk}/change/", {
+        "name": rule.name, "description": rule.description, "severity": "critical",
+        "enabled": "on", "params": '{"days": 7}', "expiry_days": "10", "sla_hours": "12"})
+    assert response.status_code == 302, response.content[:2000]
+    rule.refresh_from_db()
+    assert (rule.params, rule.severity, rule.sla_hours) == ({"days": 7}, "critical", 12)
+    for path in ("intervention", "workitem", "flag", "referral", "outreachmessage",
+                 "outreachtemplate"):
+        assert client.get(f"/admin/alerts/{path}/").status_code == 200, path

@@ -104,3 +104,23 @@ def test_fast_verdicts_of_the_export_match_the_explained_ones(office_a, limit_12
     for hid in ids:
         assert [(r.intervention.code, r.eligible, r.failed_rule) for r in slow[hid]] == \
             [(r.intervention.code, r.eligible, r.failed_rule) for r in fast[hid]]
+
+
+def test_interventions_answering_open_flags_come_first(office_a, django_assert_max_num_queries):
+    from alerts.services.eligibility import interventions_for_households
+    from alerts.services.flags import flags_evaluate
+    from tests.alerts.helpers import eviction
+
+    catalogue_load()
+    h = household(office=office_a, size=3, children=1, income=1000)
+    eviction(h)
+    flags_evaluate(household_ids=[h.id])
+    results = interventions_for_household(household=h)
+    assert [r.intervention.code for r in results[:2]] == ["eviction_legal_aid",
+                                                          "rental_assistance"]
+    assert all(r.suggested and r.answers == ["eviction_hearing"] for r in results[:2])
+    assert not any(r.suggested for r in results[2:])
+    page = [h] + [household(office=office_a) for _ in range(10)]
+    with django_assert_max_num_queries(5):
+        by_household = interventions_for_households(household_ids=[x.id for x in page])
+    assert len(by_household) == 11 and by_household[h.id][0].suggested

@@ -12,6 +12,15 @@ from hypothesis import strategies as st
 from alerts.services.transparency import Cell, SuppressedTable, suppress_table
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Cached figures (transparency, office traffic) are keyed by ids a rollback reuses."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
 def _table(grid: list[list[int]], threshold: int = 11, row_totals: bool = True):
     rows = [f"r{i}" for i in range(len(grid))]
     cols = [f"c{j}" for j in range(len(grid[0]))]

@@ -301,3 +301,36 @@ def test_queue_for_user_is_one_query(office_a, alice, django_assert_num_queries)
         rows = [(i.household.ref, i.office.code, i.household.current_score.score)
                 for i in queue_for_user(user=alice)]
     assert len(rows) == 4
+
+
+def test_a_worked_household_re_enters_only_with_new_evidence(office_a, alice):
+    h = household(office=office_a)
+    eviction(h, case="EV-OLD")
+    score(h, 0.8, "critical")
+    refresh(h)
+    work_item_act(item_id=item_of(h).id, user=alice, action="declined",
+                  note="Has family help")
+    refresh(h)  # still a critical score, same eviction: stays out of the queue
+    assert not WorkItem.objects.filter(household=h).exclude(status="closed").exists()
+    eviction(h, case="EV-NEW", hearing_in=3)
+    refresh(h)
+    item = item_of(h)
+    assert item.top_reason.startswith("Eviction hearing on") and item.severity == "critical"
+    assert WorkItem.objects.filter(household=h).count() == 2
+
+
+def test_risk_layer_signals_drive_flags_and_items(office_a, alice,
+                                                  django_capture_on_commit_callbacks):
+    from risk.signals import household_rescored, household_signals_changed
+
+    h1, h2 = household(office=office_a), household(office=office_a)
+    eviction(h1)
+    with django_capture_on_commit_callbacks(execute=True):
+        household_signals_changed.send(sender=None, household_ids=[h1.id])
+    assert item_of(h1).severity == "critical"
+    score(h2, 0.6, "high", previous=0.2)
+    with django_capture_on_commit_callbacks(execute=True):
+        household_rescored.send(sender=None, household_ids=[h2.id], run_id=None)
+    assert h2.flags.get().rule.code == "score_jump"
+    assert queue_for_user(user=alice, filters={"rule": "score_jump"}).get().household == h2
+    assert queue_for_user(user=alice, filters={"rule": "eviction_hearing"}).get().household == h1

@@ -109,8 +109,11 @@ class Portal:
 def portal_factory(browser, live_server):
     # Accepting a link rescores in-process (eager Celery); pay scikit-learn's import once here,
     # not inside a request the browser is timing.
+    from django.core.cache import cache
+
     import risk.services.scoring  # noqa: F401
 
+    cache.clear()  # cached figures are keyed by ids that a flushed database reuses
     contexts = []
 
     def make() -> Portal:

@@ -11,6 +11,7 @@ import datetime as dt
 import io
 from collections import Counter
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -56,6 +57,13 @@ REQUIRED = {
 }
 AMOUNTS = {"eviction_filings": "amount_claimed", "utility_shutoffs": "amount_past_due",
            "school_attendance": "days_absent"}
+
+
+@pytest.fixture
+def settings() -> SimpleNamespace:
+    """Stand-in for pytest-django's fixture, which tests/conftest.py's autouse fixtures ask
+    for: these tests never read Django settings, and must run with -p no:django."""
+    return SimpleNamespace(AXES_ENABLED=False)
 
 
 @pytest.fixture(scope="module")

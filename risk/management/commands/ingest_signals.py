@@ -44,7 +44,7 @@ class Command(BaseCommand):
         except ApplicationError as exc:  # AgreementError included: nothing was stored
             raise CommandError(exc.message) from exc
         if getattr(batch, "already_read", False):
-            self.stdout.write(f"{file} was already read (batch {batch.pk}, "
+            self.stderr.write(f"{file} was already read (batch {batch.pk}, "
                               f"{batch.finished_at:%Y-%m-%d %H:%M}); nothing added")
             self.stdout.write("rows read 0, new 0, duplicate 0, linked 0, needs-review 0, "
                               "rejected 0")
