@@ -73,6 +73,8 @@ class PersonAdmin(AuditedReadMixin, RoleAdminMixin, admin.ModelAdmin):
     list_select_related = ["household"]
     raw_id_fields = ["household"]
     show_full_result_count = False
+    # Minimisation: race/ethnicity is for the fairness audit and aggregates only (TRUST).
+    exclude = ["race_ethnicity"]
 
 
 @admin.register(Case)

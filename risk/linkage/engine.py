@@ -82,6 +82,7 @@ class _Batch:
         self.has_external = any(getattr(p, "external_id", None) if not isinstance(p, dict)
                                 else p.get("external_id") for p in people)
         self.created = False
+        self.known: dict[int, str] = {}  # candidate -> id already confirmed in this source
 
     # --- passes ----------------------------------------------------------------------------
     def pass_street(self, todo: list[int]) -> None:
@@ -189,7 +190,7 @@ class _Batch:
             "hh": pa.array([r[P_COLS["household_id"]] for r in rows], pa.int64()),
             "rank": pa.array([RELATIONSHIP_RANK.get(r[P_COLS["relationship"]], N_RANK)
                               for r in rows], pa.int64())})
-        self.known = {**getattr(self, "known", {}), **known}
+        self.known.update(known)
         self.con.register("raw_r", raw)
         self.con.register("info_r", info)
         select = (f"SELECT std.*, i.hh, i.rank FROM ({standardise_sql('raw_r')}) std "  # noqa: S608
@@ -277,8 +278,7 @@ class _Batch:
                                              get("zip", "")) if x),
                         " ".join(x for x in (person[P_COLS["street"]], person[P_COLS["unit"]],
                                              person[P_COLS["zip"]]) if x)),
-            "external_id": (get("external_id", ""),
-                            getattr(self, "known", {}).get(pid, "")),
+            "external_id": (get("external_id", ""), self.known.get(pid, "")),
         }
         comparison = {}
         for name, info in self.model.explain(gammas).items():

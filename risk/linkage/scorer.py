@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -100,10 +101,10 @@ class Model:
     def connection(self) -> duckdb.DuckDBPyConnection:
         """A DuckDB connection per thread (DuckDB connections are not shared across threads)."""
         con = getattr(self._local, "con", None)
-        if con is None:
+        if con is None or getattr(self._local, "pid", None) != os.getpid():  # new thread/fork
             con = duckdb.connect(":memory:", config={"threads": 1})
             prepare(con)
-            self._local.con = con
+            self._local.con, self._local.pid = con, os.getpid()
         return con
 
     def explain(self, gammas: tuple[int, ...]) -> dict[str, dict[str, Any]]:

@@ -72,6 +72,7 @@ def _store_postgres(*, version: ModelVersion, run: ScoreRun | None, as_of: dt.da
         cursor.execute("CREATE TEMP TABLE IF NOT EXISTS tmp_scores (household_id bigint, "
                        "score double precision, band varchar(16), factors jsonb) "
                        "ON COMMIT DELETE ROWS")
+        cursor.execute("TRUNCATE tmp_scores")  # inside an outer transaction rows would linger
         cursor.copy_expert("COPY tmp_scores FROM STDIN WITH (FORMAT csv)", buf)
         cursor.execute(
             "INSERT INTO risk_householdscore (household_id, run_id, model_version_id, as_of, "
@@ -190,10 +191,12 @@ def _run_scores(run: ScoreRun) -> np.ndarray:
 
 
 def population_stability_index(expected: np.ndarray, actual: np.ndarray, bins: int = 10) -> float:
-    """PSI of the new scores against the previous run's, on the previous run's deciles."""
+    """PSI of the new scores against the previous run's (decile and fixed-tenth bins)."""
     if len(expected) == 0 or len(actual) == 0:
         return 0.0
-    edges = np.unique(np.quantile(expected, np.linspace(0, 1, bins + 1))[1:-1])
+    # The previous run's deciles, plus fixed tenths so a degenerate run still has bins.
+    edges = np.unique(np.concatenate([np.quantile(expected, np.linspace(0, 1, bins + 1))[1:-1],
+                                      np.linspace(0, 1, bins + 1)[1:-1]]))
     e = np.bincount(np.searchsorted(edges, expected, side="right"), minlength=len(edges) + 1)
     a = np.bincount(np.searchsorted(edges, actual, side="right"), minlength=len(edges) + 1)
     e = np.maximum(e / e.sum(), 1e-4)
@@ -246,8 +249,10 @@ def rescore_all(*, as_of: dt.datetime | None = None, wait: bool = True,
     if not ranges:
         return run_finalize(run_id=run.pk)
     job = group(chunk_task.s(run.pk, None, list(r)) for r in ranges)
-    transaction.on_commit(job.apply_async) if not connection.get_autocommit() \
-        else job.apply_async()
+    if chunk_task.app.conf.task_always_eager or connection.get_autocommit():
+        job.apply_async()
+    else:  # workers must see the committed run row
+        transaction.on_commit(job.apply_async)
     if wait:
         deadline = time.monotonic() + timeout
         while True:

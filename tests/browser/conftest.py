@@ -38,8 +38,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One Chromium per module, closed before the rest of the suite runs."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -57,6 +58,7 @@ class Portal:
         self.base_url = base_url
         self.csp_errors: list[str] = []
         self.page.on("console", self._console)
+        self.page.on("response", self._response)
         self.page.on("pageerror", lambda exc: self.csp_errors.append(f"page error: {exc}"))
         self.page.add_init_script(
             "document.addEventListener('securitypolicyviolation', (e) => {"
@@ -66,9 +68,13 @@ class Portal:
 
     def _console(self, msg) -> None:  # noqa: ANN001
         text = msg.text
-        if msg.type == "error" and ("Content Security Policy" in text or "Refused to" in text
-                                    or "Failed to load resource" in text):
+        if msg.type == "error" and ("Content Security Policy" in text or "Refused to" in text):
             self.csp_errors.append(text)
+
+    def _response(self, response) -> None:  # noqa: ANN001
+        # A page may answer 404 or 429 on purpose; its CSS, JS, fonts and images may not fail.
+        if response.request.resource_type != "document" and response.status >= 400:
+            self.csp_errors.append(f"{response.status} {response.url}")
 
     def goto(self, path: str) -> None:
         self.page.goto(self.base_url + path)

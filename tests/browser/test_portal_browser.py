@@ -6,6 +6,7 @@ import datetime as dt
 import time
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from alerts.models import WorkItem, WorkItemAction
@@ -63,6 +64,13 @@ def test_caseworker_claims_opens_offers_and_records(portal_factory, alice, offic
     anonymous.goto("/transparency/")
     anonymous.check("01-transparency-public")
 
+    # Password guessing ends in a clear lock-out page (django-axes).
+    guesser = portal_factory()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        guesser.login("mallory", "not-the-password")
+    assert "Too many failed sign-in attempts" in guesser.page.content()
+    guesser.check("02-locked-out")
+
     cw = portal_factory()
     cw.goto("/accounts/login/")
     cw.check("02-login")
@@ -99,6 +107,8 @@ def test_caseworker_claims_opens_offers_and_records(portal_factory, alice, offic
     # The boosted form swapped the page in place; the score chart is drawn again.
     cw.page.wait_for_function(
         "() => !!Chart.getChart(document.querySelector('canvas[data-chart=score-history]'))")
+    cw.page.click(".usa-banner__button")  # USWDS behaviours still work after the swap
+    assert cw.page.is_visible("#gov-banner")
     cw.check("06-household-offered")
 
     cw.page.select_option("#id_action", "accepted")
@@ -114,6 +124,12 @@ def test_caseworker_claims_opens_offers_and_records(portal_factory, alice, offic
     cw.goto(f"/offices/{office_a.code}/dashboard/")
     cw.page.wait_for_selector("canvas[data-chart=traffic-hour]")
     cw.check("08-office-dashboard")
+    # The self-refresh (hx-trigger every 30s) swaps the body in; the charts are drawn again.
+    cw.page.evaluate("() => htmx.ajax('GET', location.pathname, "
+                     "{target: '#dashboard-body', swap: 'innerHTML', headers: {}})")
+    cw.page.wait_for_function(
+        "() => !!Chart.getChart(document.querySelector('canvas[data-chart=traffic-hour]'))")
+    assert cw.page.locator("[data-testid=dashboard-stats]").count() == 1
 
     # Another office's household is a 404.
     response = cw.page.goto(cw.base_url + f"/households/{world['other_household'].ref}/")

@@ -213,3 +213,22 @@ def test_fast_scorer_gives_splinks_own_match_weights():
     assert set(ours) == set(splink)
     for pair, weight in splink.items():
         assert ours[pair] == pytest.approx(weight, abs=1e-6), pair
+
+
+def test_two_equally_good_people_in_different_households_go_to_review(caseload):
+    """Same name and birth date in two households: a person decides, side by side."""
+    twin_home = HouseholdFactory(street="4 Cedar Court", zip="62704",
+                                 address_key=normalize_address("4 Cedar Court", "", "62704"))
+    twin = PersonFactory(household=twin_home, first_name="James", last_name="O'Brien",
+                         date_of_birth=dt.date(1991, 8, 14), relationship="head")
+    [out] = link_records(source="jail_bookings", people=[
+        key("James", "O'Brien", dob=dt.date(1991, 8, 14))])
+    assert out.status == "review", out.reason
+    assert out.person_id is None
+    assert {c["person_id"] for c in out.candidates} == {twin.id, caseload["other_james"].id}
+    for candidate in out.candidates:
+        assert REVIEW_THRESHOLD <= candidate["probability"] <= 1
+        assert candidate["comparison"]["dob"] == {
+            "record": "1991-08-14", "candidate": "1991-08-14", "level": "exact",
+            "weight": candidate["comparison"]["dob"]["weight"]}
+        assert candidate["comparison"]["last_name"]["candidate"] == "O'Brien"

@@ -6,6 +6,7 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.security.access_matrix import (
@@ -19,7 +20,7 @@ from tests.security.access_matrix import (
     Row,
     row_id,
 )
-from tests.security.world import build_world, client_for, fill
+from tests.security.world import build_world, client_for, fill, make_personas
 
 
 def url_patterns(resolver: URLResolver | None = None, prefix: str = "") -> list[str]:
@@ -70,11 +71,18 @@ CELLS = [pytest.param(row, persona, id=f"{row_id(row)}|{persona}")
          for row in ROWS for persona in PERSONAS]
 
 
-@pytest.fixture
-def world(alice, bob, charlie, sam, ann, root_admin, court_partner, utility_partner):
-    return build_world(alice=alice, bob=bob, charlie=charlie, sam=sam, ann=ann,
-                       root_admin=root_admin, court_partner=court_partner,
-                       utility_partner=utility_partner)
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once for the ~300 cells inside an outer transaction; each cell runs in a savepoint
+    (the `db` fixture) that is rolled back, and the outer one is rolled back at the end."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield build_world(**make_personas())
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 def request_cell(row: Row, persona: str, world, settings):  # noqa: ANN001, ANN201
@@ -92,7 +100,7 @@ def request_cell(row: Row, persona: str, world, settings):  # noqa: ANN001, ANN2
 
 
 @pytest.mark.parametrize(("row", "persona"), CELLS)
-def test_access_cell(row: Row, persona: str, world, settings):
+def test_access_cell(row: Row, persona: str, db, world, settings):
     response = request_cell(row, persona, world, settings)
     expected = row.expect[persona]
     got = classify(response)

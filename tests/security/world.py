@@ -136,3 +136,29 @@ def client_for(persona: str, world: World):  # noqa: ANN201
     if user is not None:
         client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     return client
+
+
+def make_personas() -> dict[str, Any]:
+    """The conftest personas, built outside a test (for a module-scoped world)."""
+    from dhs.models import PartnerToken
+    from tests.conftest import PASSWORD
+    from tests.factories import AgreementFactory, OfficeFactory, PartnerFactory, make_staff
+
+    north = OfficeFactory(code="NORTH", name="Northside Service Center")
+    south = OfficeFactory(code="SOUTH", name="Southside Service Center")
+    out: dict[str, Any] = {
+        "alice": make_staff("alice", role="caseworker", office=north, password=PASSWORD),
+        "bob": make_staff("bob", role="caseworker", office=north, password=PASSWORD),
+        "charlie": make_staff("charlie", role="caseworker", office=south, password=PASSWORD),
+        "sam": make_staff("sam", role="supervisor", office=north, password=PASSWORD),
+        "ann": make_staff("ann", role="analyst", office=None, password=PASSWORD),
+        "root_admin": make_staff("root", role="admin", office=None, password=PASSWORD),
+    }
+    for name, code, kind, sources in (("court_partner", "court", "court", ["eviction_filings"]),
+                                      ("utility_partner", "utility", "utility",
+                                       ["utility_shutoffs"])):
+        partner = PartnerFactory(code=code, name=f"{code.title()} (test)", kind=kind)
+        AgreementFactory(partner=partner, sources=sources)
+        _, raw = PartnerToken.issue(partner=partner, days=30)
+        out[name] = (partner, raw)
+    return out

@@ -10,6 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from alerts.services.export import scores_export
+from dhs.audit import audit_record
 
 
 class Command(BaseCommand):
@@ -25,5 +26,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         with path.open("w", newline="") as fh:
             rows = scores_export(writer=csv.writer(fh))
+        audit_record(action="export_scores", object_type="export", object_id=path.name,
+                     purpose="operator export", details={"file": str(path), "rows": rows})
         self.stdout.write(f"exported {rows} households to {path} "
                           f"in {time.monotonic() - started:.1f}s")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from dhs.audit import audit_record
 from risk.selectors import EXPORT_COLUMNS, links_export_rows
 from risk.sources import ADAPTERS
 
@@ -27,6 +28,8 @@ class Command(BaseCommand):
             writer.writerow(EXPORT_COLUMNS)
             for row in links_export_rows(source=source):
                 writer.writerow(row)
+                count += 1
+            self._audit(source, "-", count)
             return
         path = Path(file)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -36,4 +39,11 @@ class Command(BaseCommand):
             for row in links_export_rows(source=source):
                 writer.writerow(row)
                 count += 1
+        self._audit(source, str(path), count)
         self.stdout.write(f"{count} rows written to {path}")
+
+    def _audit(self, source: str, file: str, rows: int) -> None:
+        """Every export of linked personal data leaves an audit event (who: the operator)."""
+        audit_record(action="export_links", object_type="export", object_id=source,
+                     purpose="operator export",
+                     details={"source": source, "file": file, "rows": rows})
