@@ -104,6 +104,9 @@ def run(*, filings: int, workers: int = 1, timeout: float = 30.0,
     from dhs.models import Office, PartnerToken
     from risk.models import CurrentScore
 
+    from alerts.services.catalogue import catalogue_load
+
+    catalogue_load()  # the flag rules that turn a filing into a critical flag (idempotent)
     version = promoted_model_ensure()
     partner = feed_partners_ensure()["eviction_filings"]
     _, token = PartnerToken.issue(partner=partner, days=1)

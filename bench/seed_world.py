@@ -282,6 +282,9 @@ def main() -> None:
         counts["enrollments"] = load_enrollments(world)
         counts.update(world_load_reference(world_dir=world, parts=("visits",)))
     feed_partners_ensure(today=args.end)
+    from alerts.services.catalogue import catalogue_load
+
+    catalogue_load()  # flag rules and interventions: the queue needs them
     with timed("load_signals", figures):
         counts["signals"] = load_signals(world, processes=args.processes)
     with timed("analyze", figures), connection.cursor() as cur:

@@ -57,7 +57,7 @@ def bulk_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> int:
     temp = f"import_{uuid.uuid4().hex[:12]}"
     inserted = 0
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMP TABLE {temp} AS SELECT {quoted} FROM "  # noqa: S608
+        cursor.execute(f"CREATE TEMP TABLE {temp} AS SELECT {quoted} FROM "  # noqa: S608  # nosec B608
                        f"{connection.ops.quote_name(table)} WITH NO DATA")
         try:
             for start in range(0, len(rows), BATCH_SIZE * 10):
@@ -69,7 +69,7 @@ def bulk_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> int:
                 buffer.seek(0)
                 cursor.cursor.copy_expert(f"COPY {temp} ({quoted}) FROM STDIN", buffer)
                 cursor.execute(
-                    f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) "  # noqa: S608
+                    f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) "  # noqa: S608  # nosec B608
                     f"SELECT {quoted} FROM {temp} ON CONFLICT DO NOTHING")
                 inserted += cursor.rowcount
                 cursor.execute(f"TRUNCATE {temp}")

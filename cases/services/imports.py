@@ -253,7 +253,7 @@ def _by_ref(model: type, refs: list[str], fields: tuple[str, ...]) -> dict[str, 
         names = ["id", "ref", *fields]
         columns = ", ".join(connection.ops.quote_name(model._meta.get_field(n).column)
                             for n in names)
-        sql = (f"SELECT {columns} FROM {connection.ops.quote_name(model._meta.db_table)} "  # noqa: S608
+        sql = (f"SELECT {columns} FROM {connection.ops.quote_name(model._meta.db_table)} "  # noqa: S608  # nosec B608
                f"WHERE ref = ANY(%s)")
         with connection.cursor() as cursor:
             for i in range(0, len(refs), BATCH_SIZE * 4):

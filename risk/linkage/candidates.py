@@ -55,7 +55,7 @@ def _keys_sql(names: tuple[str, ...], types: tuple[str, ...], rows: list[tuple]
     PostgreSQL (one parameter each, cheap to plan), a VALUES list elsewhere."""
     if _pg():
         arrays = ", ".join(f"%s::{t}[]" for t in types)
-        return (f"k AS (SELECT * FROM unnest({arrays}) AS u({', '.join(names)}))",  # noqa: S608
+        return (f"k AS (SELECT * FROM unnest({arrays}) AS u({', '.join(names)}))",  # noqa: S608  # nosec B608
                 [list(col) for col in zip(*rows)])
     row_sql = "(" + ", ".join(["%s"] * len(names)) + ")"
     values = ", ".join([row_sql] * len(rows))
@@ -84,7 +84,7 @@ def _households(ids: set[int]) -> dict[int, tuple]:
     items = sorted(ids)
     for start in range(0, len(items), CHUNK * 5):
         cond, params = _in_sql("id", items[start:start + CHUNK * 5])
-        for hid, *rest in _fetch(f"SELECT id, street, unit, zip, address_key "  # noqa: S608
+        for hid, *rest in _fetch(f"SELECT id, street, unit, zip, address_key "  # noqa: S608  # nosec B608
                                  f"FROM {household} WHERE {cond}", params):
             out[hid] = tuple(rest)
     return out
@@ -119,7 +119,7 @@ def by_street(streets: dict[str, list[int]], out: Candidates) -> None:
         chunk = keys[start:start + CHUNK]
         ktable, params = _keys_sql(("s", "lo", "hi"), ("text",) * 3,
                                    [(k, k + "|", k + "}") for k in chunk])
-        homes = _fetch(f"WITH {ktable} SELECT k.s, h.id FROM k "  # noqa: S608
+        homes = _fetch(f"WITH {ktable} SELECT k.s, h.id FROM k "  # noqa: S608  # nosec B608
                        f"JOIN {household} h ON h.address_key >= k.lo AND h.address_key < k.hi",
                        params)
         by_home: dict[int, list[str]] = defaultdict(list)
@@ -131,7 +131,7 @@ def by_street(streets: dict[str, list[int]], out: Candidates) -> None:
         rows = []
         for i in range(0, len(ids), CHUNK * 5):
             cond, id_params = _in_sql("p.household_id", ids[i:i + CHUNK * 5])
-            for row in _fetch(f"SELECT {PERSON_SELECT} FROM {person} p "  # noqa: S608
+            for row in _fetch(f"SELECT {PERSON_SELECT} FROM {person} p "  # noqa: S608  # nosec B608
                               f"WHERE {cond}", id_params):
                 rows.extend((street, *row) for street in by_home[row[1]])
         _add_people(rows, 1, streets, out)
@@ -148,7 +148,7 @@ def by_dob(keys: dict[tuple[str, str, str], list[int]], out: Candidates) -> None
     for start in range(0, len(items), CHUNK):
         ktable, params = _keys_sql(("d", "fi", "li"), ("text",) * 3, items[start:start + CHUNK])
         rows = _fetch(
-            f"WITH {ktable} SELECT k.d, k.fi, k.li, {PERSON_SELECT} FROM k "  # noqa: S608
+            f"WITH {ktable} SELECT k.d, k.fi, k.li, {PERSON_SELECT} FROM k "  # noqa: S608  # nosec B608
             f"JOIN {person} p ON p.date_of_birth = k.d{dcast} "
             f"AND upper({sub}(p.first_name, 1, 1)) = k.fi "
             f"AND (upper(substr(p.last_name, 1, 1)) = k.li "
@@ -166,7 +166,7 @@ def by_name(keys: dict[tuple[str, str, str, str], list[int]], out: Candidates) -
         ktable, params = _keys_sql(("l", "f", "lo", "hi"), ("text",) * 4,
                                    items[start:start + CHUNK])
         rows = _fetch(
-            f"WITH {ktable} SELECT k.l, k.f, k.lo, k.hi, {PERSON_SELECT} "  # noqa: S608
+            f"WITH {ktable} SELECT k.l, k.f, k.lo, k.hi, {PERSON_SELECT} "  # noqa: S608  # nosec B608
             f"FROM k JOIN {person} p ON p.last_name = k.l AND p.first_name = k.f "
             f"AND p.date_of_birth >= k.lo{dcast} AND p.date_of_birth <= k.hi{dcast}", params)
         _add_people(rows, 4, keys, out)
@@ -182,7 +182,7 @@ def by_name_and_number(keys: dict[tuple[str, str, str, str], list[int]],
         ktable, params = _keys_sql(("l", "f", "n", "z"), ("text",) * 4,
                                    items[start:start + CHUNK])
         rows = _fetch(
-            f"WITH {ktable} SELECT k.l, k.f, k.n, k.z, {PERSON_SELECT} "  # noqa: S608
+            f"WITH {ktable} SELECT k.l, k.f, k.n, k.z, {PERSON_SELECT} "  # noqa: S608  # nosec B608
             f"FROM k JOIN {person} p ON p.last_name = k.l AND p.first_name = k.f", params)
         _add_people(rows, 4, keys, out, keep=lambda key, home: (
             (home[3] or "").startswith(key[2] + " ") and (not key[3] or home[2] == key[3])))
@@ -205,7 +205,7 @@ def known_identifiers(source: str, external_ids: list[str]) -> dict[str, tuple[i
     for start in range(0, len(ids), CHUNK):
         cond, params = _in_sql("k.external_id", ids[start:start + CHUNK])
         with connection.cursor() as cur:
-            cur.execute(f"SELECT k.external_id, k.person_id, p.household_id FROM {known} k "  # noqa: S608
+            cur.execute(f"SELECT k.external_id, k.person_id, p.household_id FROM {known} k "  # noqa: S608  # nosec B608
                         f"JOIN {person} p ON p.id = k.person_id WHERE k.source = %s AND {cond}",
                         [source, *params])
             for ext, pid, hid in cur.fetchall():
@@ -222,7 +222,7 @@ def known_ids_of_people(source: str, person_ids: list[int]) -> dict[int, str]:
     for start in range(0, len(person_ids), CHUNK):
         cond, params = _in_sql("person_id", person_ids[start:start + CHUNK])
         with connection.cursor() as cur:
-            cur.execute(f"SELECT person_id, external_id FROM {known} "  # noqa: S608
+            cur.execute(f"SELECT person_id, external_id FROM {known} "  # noqa: S608  # nosec B608
                         f"WHERE source = %s AND {cond}", [source, *params])
             for pid, ext in cur.fetchall():
                 out.setdefault(pid, ext)

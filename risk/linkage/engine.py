@@ -193,7 +193,7 @@ class _Batch:
         self.known.update(known)
         self.con.register("raw_r", raw)
         self.con.register("info_r", info)
-        select = (f"SELECT std.*, i.hh, i.rank FROM ({standardise_sql('raw_r')}) std "  # noqa: S608
+        select = (f"SELECT std.*, i.hh, i.rank FROM ({standardise_sql('raw_r')}) std "  # noqa: S608  # nosec B608
                   f"JOIN info_r i ON i.rid = std.unique_id")
         if self.loaded:
             self.con.execute(f"INSERT INTO r {select}")
@@ -222,7 +222,7 @@ class _Batch:
                       JOIN best b ON b.lid = x.lid AND x.hh <> b.best_hh GROUP BY x.lid)
             SELECT x.lid, x.rid, x.hh, x.w, rival.rival_w, {g} FROM pick p
             JOIN x ON x.lid = p.lid AND x.rid = p.rid LEFT JOIN rival ON rival.lid = p.lid
-        """).fetchall()  # noqa: S608 - generated column names only
+        """).fetchall()  # noqa: S608 - generated column names only  # nosec B608
         link_w, review_w = weight_of(LINK_THRESHOLD), weight_of(REVIEW_THRESHOLD)
         review: list[int] = []
         for lid, rid, hh, w, rival_w, *gammas in rows:
@@ -260,7 +260,7 @@ class _Batch:
                 SELECT s.*, row_number() OVER (PARTITION BY s.lid ORDER BY s.w DESC) AS rn
                 FROM s JOIN review_lids USING (lid) WHERE s.w >= {review_w!r})
             WHERE rn <= {MAX_REVIEW_CANDIDATES} ORDER BY lid, w DESC
-        """).fetchall()  # noqa: S608 - generated column names and numbers only
+        """).fetchall()  # noqa: S608 - generated column names and numbers only  # nosec B608
         self.con.unregister("review_lids")
         for lid, rid, w, *gammas in rows:
             outcomes[lid].candidates.append(self._candidate(lid, rid, w, tuple(gammas)))

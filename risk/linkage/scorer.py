@@ -92,7 +92,7 @@ class Model:
         rcols = ", ".join(f'{c} AS "{c}_r"' for c in cols)
         gammas = ", ".join(self.gamma_sql())
         names = ", ".join(f"g{i}" for i in range(len(self.comparisons)))
-        return (f"WITH g AS MATERIALIZED (SELECT p.lid, p.rid, {gammas} FROM {pairs} p "  # noqa: S608
+        return (f"WITH g AS MATERIALIZED (SELECT p.lid, p.rid, {gammas} FROM {pairs} p "  # noqa: S608  # nosec B608
                 f"JOIN (SELECT unique_id AS lid_, {lcols} FROM {left}) l ON l.lid_ = p.lid "
                 f"JOIN (SELECT unique_id AS rid_, {rcols} FROM {right}) r ON r.rid_ = p.rid) "
                 f"SELECT lid, rid, {names}, {self.weight_sql()} AS w FROM g")

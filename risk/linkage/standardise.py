@@ -13,6 +13,7 @@ import datetime as dt
 import re
 import unicodedata
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 import duckdb
@@ -111,15 +112,15 @@ def raw_table(ids: list[int], first: list[Any], last: list[Any], dob: list[Any],
 
 def keys_table(people: list[Any], start: int = 0) -> pa.Table:
     """PersonKeys (or dicts with their fields) of a batch; unique_id = position + start."""
-    def get(p: Any, name: str) -> Any:
-        return p.get(name) if isinstance(p, dict) else getattr(p, name, None)
-
-    return raw_table(list(range(start, start + len(people))),
-                     [get(p, "first_name") for p in people],
-                     [get(p, "last_name") for p in people],
-                     [get(p, "date_of_birth") for p in people],
-                     [get(p, "address_key") for p in people],
-                     [get(p, "external_id") for p in people])
+    names = ("first_name", "last_name", "date_of_birth", "address_key", "external_id")
+    if all(isinstance(p, dict) for p in people):
+        rows = [tuple(p.get(n) for n in names) for p in people]
+    else:
+        get = attrgetter(*names)
+        rows = [tuple(p.get(n) for n in names) if isinstance(p, dict) else get(p)
+                for p in people]
+    columns = list(zip(*rows)) if rows else [()] * len(names)
+    return raw_table(list(range(start, start + len(people))), *[list(c) for c in columns])
 
 
 def standardise(table: pa.Table, con: duckdb.DuckDBPyConnection | None = None) -> pa.Table:

@@ -159,7 +159,7 @@ LEFT JOIN (
 ) c ON c.household_id = h.id
 WHERE 1 = 1{hh}
 ORDER BY h.id
-"""  # noqa: S608 - only integers and dates we computed are interpolated
+"""  # noqa: S608 - only integers and dates we computed are interpolated  # nosec B608
 
 
 def _read_sql(sql: str) -> pd.DataFrame:

@@ -290,7 +290,8 @@ def _link(source: str, records: list[ParsedRecord]) -> list[Any]:
     outcomes: list[Any] = [None] * len(records)
     to_link = [i for i, r in enumerate(records) if r.known_household_id is None]
     if to_link:
-        linked = link_records(source=source, people=[records[i].person for i in to_link])
+        linked = link_records(source=source, people=[records[i].person for i in to_link],
+                              record_ids=[records[i].record_id for i in to_link])
         for i, outcome in zip(to_link, linked):
             outcomes[i] = outcome
     for i, r in enumerate(records):
@@ -910,7 +911,7 @@ def pull_https(*, config: SignalSource) -> list[FeedBatch]:
                                code="bad_location")
     request = urllib.request.Request(url, headers={"Accept": "text/csv"})  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:  # noqa: S310  # nosec B310
             next_since = response.headers.get("X-Next-Since") or asked_at
             with tempfile.NamedTemporaryFile(prefix=f"{config.name}-", suffix=".csv",
                                              delete=False) as tmp:

@@ -8,13 +8,17 @@ from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError
+from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from risk.services import ingestion as svc
 
 __all__ = ["apply_retention", "ingest_benefit_lapses", "pull_due_sources", "pull_source"]
 
 logger = logging.getLogger(__name__)
-RETRY = {"autoretry_for": (OperationalError, ConnectionError), "retry_backoff": True,
+# Redis down (cache lock, broker) is retried like a dropped database connection (TRUST).
+RETRY = {"autoretry_for": (OperationalError, ConnectionError, RedisConnectionError, BrokerError),
+         "retry_backoff": True,
          "retry_backoff_max": 600, "retry_jitter": True, "max_retries": 5, "acks_late": True}
 LOCK_SECONDS = 3600
 

@@ -199,3 +199,26 @@ def test_new_eviction_raises_the_stored_score_with_a_real_worker(celery_worker):
     current = CurrentScore.objects.get(household=household)
     assert current.score > before
     assert current.factors[0]["feature"] == "eviction"
+
+
+def test_outcome_report_compares_same_band_households_and_says_observational(households):
+    from alerts.models import WorkItem, WorkItemAction
+    from cases.models import CrisisEvent
+    from risk.models import HouseholdScore
+
+    version = promoted_model()
+    scored = timezone.now() - dt.timedelta(days=200)
+    for h in households:
+        HouseholdScore.objects.create(household=h, model_version=version, as_of=scored,
+                                      score=0.5, band="high", factors=[])
+    treated, *others = households
+    item = WorkItem.objects.create(household=treated, office=treated.office)
+    WorkItemAction.objects.create(item=item, action="accepted",
+                                  at=scored + dt.timedelta(days=5))
+    CrisisEvent.objects.create(household=others[0], event_type="shelter_entry",
+                               event_date=timezone.localdate(scored) + dt.timedelta(days=30))
+    out = io.StringIO()
+    call_command("outcome_report", stdout=out)
+    text = out.getvalue()
+    assert text.startswith("OBSERVATIONAL")
+    assert "high, 1, 0.0, 4, 0.25" in text

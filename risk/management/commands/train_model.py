@@ -19,10 +19,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--as-of", type=dt.date.fromisoformat, default=None,
                             help="YYYY-MM-DD; nothing known after this day is used")
+        parser.add_argument("--sample", type=int, default=None,
+                            help="train on about N evenly spread households (large caseloads)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            mv = model_train(as_of=options["as_of"])
+            mv = model_train(as_of=options["as_of"], sample=options["sample"])
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(f"version {mv.version}")

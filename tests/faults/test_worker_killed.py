@@ -1,0 +1,96 @@
+"""A Celery worker SIGKILLed in the middle of a full rescore: after a restart every household is
+scored exactly once for that run, with the promoted model (acks_late + reject_on_worker_lost:
+the unacknowledged chunk is redelivered; writes are idempotent per household and run)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+from django.db.models import Count
+
+from tests.conftest import start_worker
+
+HOUSEHOLDS = 2000
+CHUNK = 50
+FAST_REDELIVERY = {"CELERY_VISIBILITY_TIMEOUT": "3"}
+
+
+def kill_tree(pid: int) -> None:
+    """SIGKILL the worker and its pool children at once: nothing gets to ack or clean up."""
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True,
+                              check=False).stdout.split()
+    for child in [*children, str(pid)]:
+        try:
+            os.kill(int(child), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def make_world(n: int) -> None:
+    from cases.models import Household, Person
+    from tests.factories import HouseholdFactory, OfficeFactory, PersonFactory
+
+    office = OfficeFactory(code="NORTH")
+    Household.objects.bulk_create([HouseholdFactory.build(office=office) for _ in range(n)],
+                                  batch_size=1000)
+    Person.objects.bulk_create([PersonFactory.build(household=h)
+                                for h in Household.objects.all()], batch_size=1000)
+
+
+@pytest.mark.worker
+def test_rescore_survives_a_killed_worker(transactional_db, settings):
+    from celery import current_app
+
+    from risk.models import CurrentScore, HouseholdScore, ScoreRun
+    from risk.services.scoring import rescore_all
+    from tests.risk.test_scoring import promoted_model
+
+    settings.RESCORE_CHUNK_SIZE = CHUNK
+    make_world(HOUSEHOLDS)
+    version = promoted_model()
+    current_app.control.purge()
+    worker = start_worker(name="victim", extra_env=FAST_REDELIVERY)
+    survivor = None
+    try:
+        run = rescore_all(wait=False)
+        assert run.chunks_total == HOUSEHOLDS // CHUNK
+        deadline = time.monotonic() + 60
+        scored = 0
+        while time.monotonic() < deadline:
+            scored = HouseholdScore.objects.filter(run=run).count()
+            if scored >= 3 * CHUNK:
+                break
+            time.sleep(0.02)
+        kill_tree(worker.proc.pid)
+        worker.proc.wait(timeout=10)
+        at_kill = HouseholdScore.objects.filter(run=run).count()
+        assert 0 < at_kill < HOUSEHOLDS, f"the kill did not land mid-run ({at_kill} scored)"
+        assert ScoreRun.objects.get(pk=run.pk).status != "done"
+
+        survivor = start_worker(name="survivor", extra_env=FAST_REDELIVERY)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            run.refresh_from_db()
+            if run.status == "done":
+                break
+            time.sleep(0.3)
+        assert run.status == "done", (f"run not finished: {run.chunks_done}/{run.chunks_total} "
+                                      f"chunks, {HouseholdScore.objects.filter(run=run).count()}"
+                                      " scores")
+    finally:
+        worker.stop()
+        if survivor:
+            survivor.stop()
+
+    per_household = (HouseholdScore.objects.filter(run=run).values("household_id")
+                     .annotate(n=Count("id")))
+    assert per_household.count() == HOUSEHOLDS
+    assert max(row["n"] for row in per_household) == 1
+    assert HouseholdScore.objects.filter(run=run).exclude(model_version=version).count() == 0
+    assert CurrentScore.objects.count() == HOUSEHOLDS
+    assert CurrentScore.objects.exclude(model_version=version).count() == 0
+    assert sum(run.band_counts.values()) == HOUSEHOLDS
