@@ -100,11 +100,10 @@ def run(*, filings: int, workers: int = 1, timeout: float = 30.0,
     from django.utils import timezone
 
     from alerts.demo import feed_partners_ensure
+    from alerts.services.catalogue import catalogue_load
     from bench.workers import load_average, promoted_model_ensure, workers_start, workers_stop
     from dhs.models import Office, PartnerToken
     from risk.models import CurrentScore
-
-    from alerts.services.catalogue import catalogue_load
 
     catalogue_load()  # the flag rules that turn a filing into a critical flag (idempotent)
     version = promoted_model_ensure()
@@ -118,6 +117,18 @@ def run(*, filings: int, workers: int = 1, timeout: float = 30.0,
                     "WHERE office_id = %s AND status <> 'closed'", [office_id])
     pool = workers_start(workers, name="latency") if start_workers else []
     client = Client()
+    warm = households_create(1, run_tag=f"{(int(run_tag, 16) + 1) % 0x10000:04x}")[0]
+    client.post("/api/v1/signals/eviction_filings/",  # warm-up: the worker loads the model
+                {"records": [_filing(f"LAT-{run_tag}-warm", warm[1], warm[0],
+                                     timezone.localdate() + dt.timedelta(days=3))]},
+                content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}")
+    for _ in range(600):  # until its item exists (at most a minute), then close it
+        with connection.cursor() as cur:
+            cur.execute("UPDATE alerts_workitem SET status = 'closed', closed_at = now() "
+                        "WHERE household_id = %s AND status <> 'closed'", [warm[0].pk])
+            if cur.rowcount:
+                break
+        time.sleep(0.1)
     top, scored, api, statuses = [], [], [], {}
     load_before = load_average()
     try:

@@ -207,8 +207,8 @@ def load_signals(world: Path, *, processes: int = 2) -> int:
     sources = sorted(p.stem for p in (world / "feeds").glob("*.csv"))
     tmp = Path(tempfile.mkdtemp(prefix="seed-signals-", dir="/tmp"))
     jobs = [(str(world), s, str(tmp / f"{s}.csv")) for s in sources]
-    connection.close()  # no connection may cross the fork
     if processes > 1:
+        connection.close()  # no connection may cross the fork
         with mp.get_context("fork").Pool(processes) as pool:
             parts = pool.map(_signals_csv, jobs, chunksize=1)
     else:

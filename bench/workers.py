@@ -104,7 +104,15 @@ def promoted_model_ensure(*, as_of: dt.date | None = None) -> str:
     if version is not None:
         return version.version
     print("no promoted model: training one (bench/workers.promoted_model_ensure)", flush=True)
-    trained = model_train(as_of=as_of)
+    import inspect
+
+    from cases.models import Household
+
+    kwargs = {}
+    if "sample" in inspect.signature(model_train).parameters and \
+            Household.objects.count() > 100_000:
+        kwargs["sample"] = 50_000  # a statewide caseload trains on an even subset
+    trained = model_train(as_of=as_of, **kwargs)
     from dhs.exceptions import ApplicationError
 
     try:

@@ -65,6 +65,9 @@ def normalize_address(street: str, unit: str = "", zip_code: str = "") -> str:
 def parse_one_line_address(text: str) -> dict[str, str]:
     """Best-effort split of '12 Oak St Apt 4B, Springfield, IL 62701' into parts."""
     parts = [p.strip() for p in (text or "").split(",") if p.strip()]
+    # "2150 Grove Dr, Apt 1C, City, CO 80054": a unit after its own comma belongs to the street.
+    if len(parts) > 1 and _UNIT_RE.fullmatch(parts[1]):
+        parts = [f"{parts[0]} {parts[1]}", *parts[2:]]
     street = parts[0] if parts else ""
     city = parts[1] if len(parts) > 2 else ""
     state, zip_code = "", ""

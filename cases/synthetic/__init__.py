@@ -4,7 +4,7 @@ Pure Python and numpy (no Django), so the demo, the benchmarks and the tests can
 same world. ``generate_world(out_dir=..., households=..., seed=..., end=...)`` writes:
 
     offices.csv            code, name, county, address, opening_hours, sustainable_caseload,
-                           capacity   (sustainable_caseload is office-wide; capacity is work
+                           capacity (sustainable_caseload: open items per caseworker; capacity: work
                            items per week; opening_hours like "Mon-Fri 08:00-17:00[; Sat ...]")
     households.csv         the import_households format, one row per person
     enrollments.csv        household_ref, person_ref (head), program, start_date, end_date,

@@ -163,6 +163,8 @@ def generate_world(*, out_dir: Path, households: int, seed: int, end: dt.date, y
     started = time.monotonic()
     if households < 1:
         raise ValueError("households must be at least 1")
+    if years < 1:
+        raise ValueError("years must be at least 1")
     if not 0.0 <= malformed_rate < 0.5:
         raise ValueError("malformed_rate must be in [0, 0.5)")
     out_dir = Path(out_dir)

@@ -187,9 +187,9 @@ def build_offices(seed: int, households: int) -> tuple[Office, ...]:
             index=k, code=code, name=f"{county} Human Services Office",
             county=f"{county} County", city=cities[0], address=address, opening_hours=hours,
             schedule=schedule, weight=float(weights[k]), expected_households=expected,
-            # An office-wide figure: caseworkers at ~60 active households each, staffed for
-            # about 85% of the expected caseload so that large offices run a little hot.
-            sustainable_caseload=max(60, round(expected * 0.85 / 60.0) * 60),
+            # Open work items per caseworker above which supervisors are warned
+            # (Office.sustainable_caseload); offices set it between 30 and 40.
+            sustainable_caseload=30 + 5 * (k % 3),
             # Work items per week the office can act on: ~1.2% of its households.
             capacity=max(5, round(expected * 0.012)),
             area_code=AREA_CODES[k % len(AREA_CODES)], neighbourhoods=hoods))

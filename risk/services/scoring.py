@@ -179,8 +179,10 @@ def rescore_chunk(*, run_id: int, household_ids: list[int] | None = None,
     if inserted or not len(ids):
         ScoreRun.objects.filter(pk=run.pk).update(chunks_done=F("chunks_done") + 1)
     run.refresh_from_db(fields=["chunks_done", "chunks_total", "households", "status"])
-    if run.status != "done" and (run.chunks_done >= run.chunks_total or
-                                 HouseholdScore.objects.filter(run=run).count() >= run.households):
+    redelivered = bool(len(ids)) and not inserted  # e.g. a worker died after writing
+    if run.status != "done" and (
+            run.chunks_done >= run.chunks_total
+            or (redelivered and HouseholdScore.objects.filter(run=run).count() >= run.households)):
         run_finalize(run_id=run.pk)
     return len(ids)
 

@@ -4,6 +4,7 @@ the unacknowledged chunk is redelivered; writes are idempotent per household and
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -24,10 +25,8 @@ def kill_tree(pid: int) -> None:
     children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True,
                               check=False).stdout.split()
     for child in [*children, str(pid)]:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(int(child), signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def make_world(n: int) -> None:
