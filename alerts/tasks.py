@@ -37,3 +37,22 @@ def assign_by_capacity(office_id: int) -> int:
     from dhs.models import Office
 
     return work_items_assign_by_capacity(office=Office.objects.get(pk=office_id))
+
+
+@shared_task(name="alerts.tasks.refresh_all", acks_late=True)
+def refresh_all(chunk_size: int = 20000) -> int:
+    """Nightly: re-evaluate every household, fanned out in chunks over the workers.
+
+    Catches deadlines that enter a rule's window with no new signal and no rescore (e.g. a
+    hearing 40 days out becomes 21 days out), and keeps urgency current.
+    """
+    from alerts.services.bulk import chunks
+    from cases.models import Household
+
+    ids = Household.objects.order_by("id").values_list("id", flat=True).iterator(
+        chunk_size=chunk_size)
+    sent = 0
+    for chunk in chunks(ids, size=chunk_size):
+        refresh_households.delay(chunk)
+        sent += 1
+    return sent

@@ -71,7 +71,8 @@ def write_result(name: str, result: dict[str, Any]) -> Path:
     result = {"benchmark": name, "machine": machine(), **result}
     path = RESULTS / f"{name}-{dt.datetime.now():%Y%m%dT%H%M%S}.json"
     path.write_text(json.dumps(result, indent=2, default=str))
-    print(f"result written to {path.relative_to(ROOT)}")
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+    print(f"result written to {shown}")
     return path
 
 

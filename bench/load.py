@@ -19,6 +19,7 @@ a partner with an agreement) when they are missing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import http.client
 import json
@@ -126,6 +127,25 @@ def start_gunicorn(*, port: int, workers: int, threads: int, env: dict[str, str]
     raise RuntimeError("gunicorn did not answer /healthz/")
 
 
+def start_worker(*, log: Path | None = None) -> subprocess.Popen | None:
+    """A Celery worker on the same DATABASE_URL and REDIS_URL (the rescoring that partner
+    batches queue runs there, as in production); None in the embedded (eager) mode."""
+    if not os.environ.get("REDIS_URL"):
+        return None
+    log = log or RESULTS / "celery-load.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "dhs", "worker", "-l", "info", "-c", "1",
+         "-n", f"load-{os.getpid()}@%h", "--without-gossip", "--without-mingle"],
+        cwd=ROOT, env=dict(os.environ), stdout=log.open("w"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "ready." not in log.read_text():
+        if proc.poll() is not None:
+            raise RuntimeError(f"celery worker exited: {log.read_text()[-2000:]}")
+        time.sleep(0.3)
+    return proc
+
+
 # --- clients ----------------------------------------------------------------------------------
 class Stats:
     def __init__(self) -> None:
@@ -187,6 +207,25 @@ class Session:
             raise RuntimeError(f"sign-in of {username} failed: {status}")
 
 
+class Gate:
+    """Every client signs in and makes one untimed warm-up request (first imports, first
+    connections of each gunicorn process), then all start the clock together."""
+
+    def __init__(self, parties: int, duration: float) -> None:
+        self.duration = duration
+        self.started = 0.0
+        self.barrier = threading.Barrier(parties, action=self._start, timeout=600)
+
+    def _start(self) -> None:
+        self.started = time.monotonic()
+
+    def wait(self) -> float:
+        """Block until every client is warm; returns the monotonic stop time."""
+        with contextlib.suppress(threading.BrokenBarrierError):
+            self.barrier.wait()
+        return (self.started or time.monotonic()) + self.duration
+
+
 def timed(stats: Stats, name: str, session: Session, method: str, path: str,
           body: bytes | None = None, headers: dict[str, str] | None = None,
           ok_status: tuple[int, ...] = (200,)) -> None:
@@ -199,11 +238,15 @@ def timed(stats: Stats, name: str, session: Session, method: str, path: str,
     stats.add(name, time.perf_counter() - started, ok, detail)
 
 
-def caseworker_loop(port: int, username: str, refs: list[str], stats: Stats, stop: float,
+def caseworker_loop(port: int, username: str, refs: list[str], stats: Stats, gate: Gate,
                     max_requests: int) -> None:
     session = Session(port)
-    session.login(username)
     rng = random.Random(username)
+    try:
+        session.login(username)
+        session.request("GET", "/queue/")
+    finally:
+        stop = gate.wait()
     for i in range(max_requests):
         if time.monotonic() >= stop:
             return
@@ -214,11 +257,17 @@ def caseworker_loop(port: int, username: str, refs: list[str], stats: Stats, sto
                   f"/households/{rng.choice(refs)}/")
 
 
-def partner_loop(port: int, token: str, stats: Stats, stop: float, max_requests: int,
+def partner_loop(port: int, token: str, stats: Stats, gate: Gate, max_requests: int,
                  batch: int, pause: float, seed: int) -> None:
     session = Session(port, {"Authorization": f"Token {token}",
                              "Content-Type": "application/json"})
     rng = random.Random(seed)
+    try:
+        session.request("POST", "/api/v1/signals/eviction_filings/", json.dumps({"records": [
+            {"case_number": f"WARM-{seed}-{time.time()}", "filing_date": "2026-03-02"}]}
+        ).encode())
+    finally:
+        stop = gate.wait()
     for i in range(max_requests):
         if time.monotonic() >= stop:
             return
@@ -234,10 +283,14 @@ def partner_loop(port: int, token: str, stats: Stats, stop: float, max_requests:
         time.sleep(pause)
 
 
-def constant_loop(port: int, username: str, stats: Stats, stop: float,
+def constant_loop(port: int, username: str, stats: Stats, gate: Gate,
                   max_requests: int) -> None:
     anon, signed = Session(port), Session(port)
-    signed.login(username)
+    try:
+        signed.login(username)
+        anon.request("GET", "/healthz/")
+    finally:
+        stop = gate.wait()
     for i in range(max_requests):
         if time.monotonic() >= stop:
             return
@@ -275,17 +328,16 @@ def run_load(*, port: int, world: dict[str, Any], clients: int, partners: int, d
              max_requests: int, batch: int, partner_pause: float) -> dict[str, Any]:
     """Drive the running server; returns the report (no server start/stop here)."""
     stats = Stats()
-    started = time.monotonic()
-    stop = started + duration
     users = world["users"]
+    gate = Gate(clients + partners + 1, duration)
     threads = [threading.Thread(target=caseworker_loop, args=(
-        port, users[i % len(users)], world["refs"], stats, stop, max_requests))
+        port, users[i % len(users)], world["refs"], stats, gate, max_requests))
         for i in range(clients)]
     threads += [threading.Thread(target=partner_loop, args=(
-        port, world["tokens"][i % len(world["tokens"])], stats, stop, max_requests, batch,
+        port, world["tokens"][i % len(world["tokens"])], stats, gate, max_requests, batch,
         partner_pause, i)) for i in range(partners)]
     threads.append(threading.Thread(target=constant_loop, args=(
-        port, users[0], stats, stop, max_requests)))
+        port, users[0], stats, gate, max_requests)))
     failures: list[str] = []
 
     def guarded(thread: threading.Thread) -> None:
@@ -298,8 +350,8 @@ def run_load(*, port: int, world: dict[str, Any], clients: int, partners: int, d
     for t in runners:
         t.start()
     for t in runners:
-        t.join(timeout=duration + 120)
-    out = report(stats, time.monotonic() - started)
+        t.join(timeout=duration + 600)
+    out = report(stats, time.monotonic() - (gate.started or time.monotonic()))
     out["client_failures"] = failures
     out["errors"] += len(failures)
     return out
@@ -318,6 +370,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn processes")
     parser.add_argument("--threads", type=int, default=8, help="threads per process")
     parser.add_argument("--port", type=int, default=0, help="0: a free loopback port")
+    parser.add_argument("--no-worker", action="store_true",
+                        help="do not start a Celery worker (it starts when REDIS_URL is set)")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -328,6 +382,7 @@ def main() -> None:
     world = prepare(caseworkers=args.caseworkers, households=args.households,
                     partners=max(1, args.partners))
     port = args.port or free_port()
+    worker = None if args.no_worker else start_worker()
     server = start_gunicorn(port=port, workers=args.workers, threads=args.threads)
     try:
         result = run_load(port=port, world=world, clients=args.clients,
@@ -337,8 +392,13 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=60)
     result["config"] = dict(vars(args).items())
     result["config"]["cpus"] = os.cpu_count()
+    result["config"]["celery_worker"] = worker is not None
+    result["config"]["load_average"] = os.getloadavg()
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"load-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}.json"
     out.write_text(json.dumps(result, indent=2))

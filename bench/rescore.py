@@ -47,7 +47,6 @@ def ensure_model(as_of: dt.date, sample: int) -> str:
 
 def floor(as_of: dt.datetime, run_id: int) -> dict[str, float]:
     """COPY out the feature rows, bare predict_proba, COPY score rows into a same-shape table."""
-    import numpy as np
     import pandas as pd
     from django.db import connection
     from threadpoolctl import threadpool_limits
@@ -66,8 +65,9 @@ def floor(as_of: dt.datetime, run_id: int) -> dict[str, float]:
         cur.execute("DROP TABLE IF EXISTS bench_features; DROP TABLE IF EXISTS bench_scores")
         cur.execute(f"CREATE UNLOGGED TABLE bench_features (household_id bigint, {cols})")
         buf = io.StringIO()
-        pd.DataFrame(np.column_stack([feats.index.to_numpy(), X])).to_csv(
-            buf, header=False, index=False)
+        frame = pd.DataFrame(X)
+        frame.insert(0, "household_id", feats.index.to_numpy())
+        frame.to_csv(buf, header=False, index=False)
         buf.seek(0)
         cur.copy_expert("COPY bench_features FROM STDIN WITH (FORMAT csv)", buf)
         cur.execute("CREATE TABLE bench_scores (LIKE risk_householdscore INCLUDING DEFAULTS)")
@@ -128,6 +128,13 @@ def main() -> None:
           f"{settings.RESCORE_CHUNK_SIZE}, {args.workers} worker processes", flush=True)
     workers = workers_start(args.workers, name="rescore")
     try:
+        # Long-running workers have imported the stack and loaded the model; so do these.
+        from risk.tasks import rescore_households
+
+        first = Household.objects.order_by("id").values_list("id", flat=True)[:1][0]
+        with timed("warm_up", times):
+            for result in [rescore_households.delay([first]) for _ in range(2 * args.workers)]:
+                result.get(timeout=300)
         load_before = load_average()
         with timed("total", times):
             run = rescore_all(as_of=as_of, wait=True)

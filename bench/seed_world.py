@@ -15,11 +15,33 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import django_setup, print_machine, timed, write_result
+
+
+@contextmanager
+def bulk_load(cur, *tables: str):
+    """Inside a transaction: drop the tables' secondary indexes, skip per-row foreign-key checks,
+    and rebuild the indexes at the end (a sorted build beats millions of random inserts).
+
+    Foreign keys are not checked row by row (session_replication_role = replica): every id the
+    loaders write comes from a join with the referenced table itself.
+    """
+    cur.execute("SET LOCAL session_replication_role = replica")
+    cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
+    cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) "
+                "AND indexname NOT IN (SELECT conname FROM pg_constraint)", [list(tables)])
+    indexes = cur.fetchall()
+    for name, _ in indexes:
+        cur.execute(f'DROP INDEX "{name}"')
+    yield
+    for _, definition in indexes:
+        cur.execute(definition)
+
 
 STAGE_HOUSEHOLDS = """
 CREATE TEMP TABLE stage_people (
@@ -58,30 +80,31 @@ def load_caseload(world: Path) -> dict[str, int]:
             buf.write("\t".join(x.replace("\t", " ") for x in (ref, base, unit, key)) + "\n")
         buf.seek(0)
         cur.copy_expert("COPY stage_addr FROM STDIN", buf)
-        cur.execute("""
-            INSERT INTO cases_household (ref, office_id, street, unit, city, state, zip,
-                address_key, housing, monthly_income, phone, sms_consent, sms_consent_source,
-                created_at, updated_at)
-            SELECT DISTINCT ON (s.household_ref) s.household_ref, o.id, a.street, a.unit, s.city,
-                s.state, s.zip, a.address_key, COALESCE(NULLIF(s.housing, ''), 'other'),
-                COALESCE(NULLIF(s.monthly_income, '')::numeric, 0), s.phone,
-                s.phone <> '', CASE WHEN s.phone <> '' THEN 'application form' ELSE '' END,
-                now(), now()
-            FROM stage_people s JOIN dhs_office o ON o.code = s.office_code
-            JOIN stage_addr a ON a.household_ref = s.household_ref
-            ORDER BY s.household_ref
-            ON CONFLICT (ref) DO NOTHING""")
-        households = cur.rowcount
-        cur.execute("""
-            INSERT INTO cases_person (ref, household_id, first_name, middle_name, last_name,
-                date_of_birth, sex, relationship, race_ethnicity)
-            SELECT s.person_ref, h.id, s.first_name, '', s.last_name,
-                NULLIF(s.date_of_birth, '')::date, s.sex,
-                COALESCE(NULLIF(s.relationship, ''), 'other'),
-                COALESCE(s.race_ethnicity, '')
-            FROM stage_people s JOIN cases_household h ON h.ref = s.household_ref
-            ON CONFLICT (ref) DO NOTHING""")
-        people = cur.rowcount
+        with bulk_load(cur, "cases_household", "cases_person"):
+            cur.execute("""
+                INSERT INTO cases_household (ref, office_id, street, unit, city, state, zip,
+                    address_key, housing, monthly_income, phone, sms_consent, sms_consent_source,
+                    created_at, updated_at)
+                SELECT DISTINCT ON (s.household_ref) s.household_ref, o.id, a.street, a.unit,
+                    s.city, s.state, s.zip, a.address_key, COALESCE(NULLIF(s.housing, ''), 'other'),
+                    COALESCE(NULLIF(s.monthly_income, '')::numeric, 0), s.phone,
+                    s.phone <> '', CASE WHEN s.phone <> '' THEN 'application form' ELSE '' END,
+                    now(), now()
+                FROM stage_people s JOIN dhs_office o ON o.code = s.office_code
+                JOIN stage_addr a ON a.household_ref = s.household_ref
+                ORDER BY s.household_ref
+                ON CONFLICT (ref) DO NOTHING""")
+            households = cur.rowcount
+            cur.execute("""
+                INSERT INTO cases_person (ref, household_id, first_name, middle_name, last_name,
+                    date_of_birth, sex, relationship, race_ethnicity)
+                SELECT s.person_ref, h.id, s.first_name, '', s.last_name,
+                    NULLIF(s.date_of_birth, '')::date, s.sex,
+                    COALESCE(NULLIF(s.relationship, ''), 'other'),
+                    COALESCE(s.race_ethnicity, '')
+                FROM stage_people s JOIN cases_household h ON h.ref = s.household_ref
+                ON CONFLICT (ref) DO NOTHING""")
+            people = cur.rowcount
     return {"households": households, "people": people}
 
 
@@ -114,16 +137,18 @@ def load_enrollments(world: Path) -> int:
                     "program text, start_date text, end_date text, recert_due_date text)")
         with path.open("rb") as fh:
             cur.copy_expert("COPY stage_enr FROM STDIN WITH (FORMAT csv, HEADER true)", fh)
-        cur.execute("""
-            INSERT INTO cases_programenrollment (household_id, person_id, program, start_date,
-                end_date, recert_due_date)
-            SELECT h.id, p.id, lower(s.program), s.start_date::date,
-                NULLIF(s.end_date, '')::date, NULLIF(s.recert_due_date, '')::date
-            FROM stage_enr s JOIN cases_household h ON h.ref = s.household_ref
-            LEFT JOIN cases_person p ON p.ref = s.person_ref
-            WHERE s.start_date <> ''
-            ON CONFLICT DO NOTHING""")
-        return cur.rowcount
+        with bulk_load(cur, "cases_programenrollment"):
+            cur.execute("""
+                INSERT INTO cases_programenrollment (household_id, person_id, program, start_date,
+                    end_date, recert_due_date)
+                SELECT h.id, p.id, lower(s.program), s.start_date::date,
+                    NULLIF(s.end_date, '')::date, NULLIF(s.recert_due_date, '')::date
+                FROM stage_enr s JOIN cases_household h ON h.ref = s.household_ref
+                LEFT JOIN cases_person p ON p.ref = s.person_ref
+                WHERE s.start_date <> ''
+                ON CONFLICT DO NOTHING""")
+            created = cur.rowcount
+        return created
 
 
 # --- signals: the feeds parsed by INGESTION's adapters in parallel, linked by the truth file ----
@@ -215,13 +240,7 @@ def load_signals(world: Path, *, processes: int = 2) -> int:
         parts = [_signals_csv(j) for j in jobs]
     _REFS.clear()
     total = 0
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute("SET LOCAL session_replication_role = replica")
-        cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'risk_signal' "
-                    "AND indexname NOT IN (SELECT conname FROM pg_constraint)")
-        indexes = cur.fetchall()
-        for name, _ in indexes:
-            cur.execute(f'DROP INDEX "{name}"')
+    with transaction.atomic(), connection.cursor() as cur, bulk_load(cur, "risk_signal"):
         for path, rows in parts:
             with open(path, "rb") as fh:
                 cur.copy_expert(
@@ -229,9 +248,6 @@ def load_signals(world: Path, *, processes: int = 2) -> int:
                     "deadline, known_at, amount, value, details) FROM STDIN "
                     "WITH (FORMAT csv, NULL '')", fh)
             total += rows
-        cur.execute("SET LOCAL maintenance_work_mem = '512MB'")
-        for _, definition in indexes:
-            cur.execute(definition)
     for path, _ in parts:
         Path(path).unlink(missing_ok=True)
     tmp.rmdir()
@@ -248,7 +264,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2,
                         help="Processes that parse the feeds (default 2).")
     parser.add_argument("--fresh", action="store_true",
-                        help="Empty the case, signal and score tables first.")
+                        help="Empty the case, signal, score and model tables first.")
     args = parser.parse_args()
     django_setup()
     from django.core.management import call_command
@@ -266,7 +282,7 @@ def main() -> None:
             cur.execute("TRUNCATE cases_household, cases_person, cases_crisisevent, "
                         "cases_programenrollment, cases_officevisit, risk_signal, risk_rawrecord, "
                         "risk_feedbatch, risk_householdscore, risk_currentscore, risk_scorerun, "
-                        "alerts_workitem, alerts_flag CASCADE")
+                        "alerts_workitem, alerts_flag, risk_modelversion CASCADE")
     if not (world / "households.csv").exists():
         with timed("generate", figures):
             summary = generate_world(out_dir=world, households=args.households, seed=args.seed,

@@ -26,6 +26,8 @@ app.conf.beat_schedule = {
     },
     "nightly-rescore": {"task": "risk.tasks.rescore_all", "schedule": crontab(hour=2, minute=0)},
     "hourly-flag-expiry": {"task": "alerts.tasks.expire_flags", "schedule": crontab(minute=5)},
+    "nightly-queue-refresh": {"task": "alerts.tasks.refresh_all",
+                              "schedule": crontab(hour=4, minute=0)},
     "sla-sweep": {"task": "alerts.tasks.sla_sweep", "schedule": crontab(minute="*/15")},
     "nightly-retention": {
         "task": "risk.tasks.apply_retention",

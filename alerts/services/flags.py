@@ -21,6 +21,8 @@ from alerts.services.bulk import CHUNK, chunks, ids_q
 from cases.models import ProgramEnrollment
 from risk.models import CurrentScore, Signal
 
+HISTORY_DAYS = 800  # longer than every rule's look-back (absence_rise reaches back ~520 days)
+
 
 @dataclass
 class Candidate:
@@ -325,9 +327,10 @@ def _evaluate_rule_chunk(rule: FlagRule, ids: list[int], today: dt.date,
     candidates = shape.evaluate(rule, ids, today, now)
     seen: set[tuple[int, str]] = set()
     open_flags: dict[tuple[int, str], int] = {}
-    for fid, hid, key, resolved_at in Flag.objects.filter(ids_q(ids),
-            rule=rule).values_list("id", "household_id", "evidence_key",
-                                                         "resolved_at"):
+    # Resolved flags older than any rule's window cannot match a candidate again.
+    history = Q(resolved_at__isnull=True) | Q(opened_at__gte=now - dt.timedelta(days=HISTORY_DAYS))
+    for fid, hid, key, resolved_at in Flag.objects.filter(ids_q(ids), history, rule=rule) \
+            .values_list("id", "household_id", "evidence_key", "resolved_at"):
         seen.add((hid, key))
         if resolved_at is None:
             open_flags[(hid, key)] = fid

@@ -106,9 +106,9 @@ def _refresh_chunk(ids: list[int], now: dt.datetime) -> None:
         band = sc["band"] if sc else None
         item = items.get(hid)
         closed_at = recently_closed.get(hid)
-        if item is None and closed_at is not None:
-            if not any(f["opened_at"] > closed_at for f in fl):
-                continue
+        if item is None and closed_at is not None \
+                and not any(f["opened_at"] > closed_at for f in fl):
+            continue
         if not fl and band not in QUEUE_BANDS:
             if (item and item.status == WorkItem.OPEN and item.assigned_to_id is None
                     and not item.needs_review):

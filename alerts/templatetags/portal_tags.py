@@ -106,3 +106,8 @@ def words(value: Any) -> str:
     """'no_longer_flagged' -> 'No longer flagged' (codes shown to people)."""
     text = str(value or "").replace("_", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+@register.filter
+def is_past(value: dt.datetime | None) -> bool:
+    return value is not None and value < timezone.now()

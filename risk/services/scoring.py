@@ -69,6 +69,8 @@ def _store_postgres(*, version: ModelVersion, run: ScoreRun | None, as_of: dt.da
         writer.writerow((hid, repr(score), band, dumps(fac)))
     buf.seek(0)
     with transaction.atomic(), connection.cursor() as cursor:
+        # Scores can be recomputed at any time: not waiting for the WAL flush is a safe trade.
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
         cursor.execute("CREATE TEMP TABLE IF NOT EXISTS tmp_scores (household_id bigint, "
                        "score double precision, band varchar(16), factors jsonb) "
                        "ON COMMIT DELETE ROWS")

@@ -177,3 +177,18 @@ def test_scattered_household_ids_touch_only_those_households(office_a):
     stats = flags_evaluate(household_ids=[h3.id, h1.id, h1.id])
     assert stats["created"] == 2
     assert open_flags(h2) == [] and len(open_flags(h1)) == len(open_flags(h3)) == 1
+
+
+def test_nightly_refresh_catches_a_hearing_entering_the_window(office_a):
+    from alerts.models import WorkItem
+    from alerts.tasks import refresh_all
+
+    h = household(office=office_a)
+    s = eviction(h, hearing_in=40)
+    refresh_households.delay([h.id])
+    assert open_flags(h) == []
+    s.deadline = today() + dt.timedelta(days=20)  # time passes: the hearing is now 20 days out
+    s.save()
+    assert refresh_all.delay(chunk_size=2).get() >= 1
+    assert [f.rule.code for f in open_flags(h)] == ["eviction_hearing"]
+    assert WorkItem.objects.get(household=h).severity == "critical"

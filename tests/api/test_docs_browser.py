@@ -11,13 +11,18 @@ import pytest
 CHROMIUM = Path(os.environ.get("DHS_CHROMIUM", "/usr/bin/chromium"))
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is missing")]
 
 
-def test_swagger_ui_renders_under_csp(live_server) -> None:  # noqa: ANN001
+@pytest.fixture
+def _async_unsafe_while_browsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Playwright runs an event loop in this thread; allow the ORM only during this test."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def test_swagger_ui_renders_under_csp(live_server, _async_unsafe_while_browsing) -> None:  # noqa: ANN001
     from playwright.sync_api import sync_playwright
 
     problems: list[str] = []

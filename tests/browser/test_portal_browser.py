@@ -131,6 +131,13 @@ def test_caseworker_claims_opens_offers_and_records(portal_factory, alice, offic
         "() => !!Chart.getChart(document.querySelector('canvas[data-chart=traffic-hour]'))")
     assert cw.page.locator("[data-testid=dashboard-stats]").count() == 1
 
+    # On a phone: the same queue, navigation behind the USWDS menu button.
+    cw.page.set_viewport_size({"width": 390, "height": 844})
+    cw.goto("/queue/")
+    assert cw.page.is_visible(".usa-menu-btn")
+    cw.check("09-queue-phone")
+    cw.page.set_viewport_size({"width": 1280, "height": 900})
+
     # Another office's household is a 404.
     response = cw.page.goto(cw.base_url + f"/households/{world['other_household'].ref}/")
     assert response.status == 404
@@ -153,7 +160,7 @@ def test_supervisor_reassigns_and_reviews_a_dismissal(portal_factory, alice, bob
     sup = portal_factory()
     sup.login("sam", PASSWORD)
     assert sup.page.url.endswith("/supervisor/")
-    sup.check("09-supervisor")
+    sup.check("10-supervisor")
 
     row = sup.page.locator(f"#sup-item-{unassigned.pk}")
     row.locator("[data-testid=assignee]").select_option(str(bob.pk))
@@ -167,30 +174,30 @@ def test_supervisor_reassigns_and_reviews_a_dismissal(portal_factory, alice, bob
     sup.page.wait_for_selector(f"#dismissal-{dismissal.pk} [data-testid=review-done]")
     orm(dismissal.refresh_from_db)
     assert dismissal.review_status == "upheld"
-    sup.check("10-supervisor-after")
+    sup.check("11-supervisor-after")
 
     sup.page.fill("#audit-ref", world["households"][2].ref)
     sup.page.press("#audit-ref", "Enter")
     sup.page.wait_for_selector("[data-testid=audit-trail]")
     assert "work_item.dismissed" in sup.page.inner_text("[data-testid=audit-trail]")
-    sup.check("11-supervisor-audit-trail")
+    sup.check("12-supervisor-audit-trail")
 
     # The world's model version has no model file: with none promoted, the rescoring that an
     # accepted link triggers returns quietly (the MODEL contract).
     orm(lambda: ModelVersion.objects.update(status=ModelVersion.TRAINED))
     sup.goto("/review/links/")
-    sup.check("12-link-review")
+    sup.check("13-link-review")
     sup.page.locator("[data-testid=accept-link]").first.click()
     sup.page.wait_for_selector("text=Linked to")
     orm(lambda: ModelVersion.objects.update(status=ModelVersion.PROMOTED))
 
     sup.goto("/models/")
     sup.page.wait_for_selector("canvas[data-chart=calibration]")
-    sup.check("13-models")
+    sup.check("14-models")
 
     analyst = portal_factory()
     analyst.login("ann", PASSWORD)
     assert analyst.page.url.endswith("/models/")
-    analyst.check("14-models-analyst")
+    analyst.check("15-models-analyst")
     response = analyst.page.goto(analyst.base_url + f"/households/{world['households'][0].ref}/")
     assert response.status == 404

@@ -34,7 +34,7 @@ class Outcome:
     candidates: list = field(default_factory=list)
 
 
-def exact_link_records(*, source: str, people: list) -> list[Outcome]:
+def exact_link_records(*, source: str, people: list, **_: object) -> list[Outcome]:
     """Same last and first name (and birth date when given) links; same last name only is
     a review candidate; else unlinked. One query for the whole chunk, like the real one."""
     from cases.models import Person

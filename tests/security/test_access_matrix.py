@@ -110,3 +110,15 @@ def test_access_cell(row: Row, persona: str, db, world, settings):
                              f"{response.get('Location', '')}) {body!r}")
     if got == OK and row.method != "GET" and 200 <= response.status_code < 300:
         assert response.status_code in (200, 201, 204)
+
+
+def test_docs_carry_the_current_matrix():
+    """docs/security.md shows the table generated from ROWS (regenerate with
+    `python -m tests.security.access_matrix --markdown`)."""
+    from tests.conftest import ROOT
+    from tests.security.access_matrix import markdown
+
+    doc = (ROOT / "docs" / "security.md").read_text()
+    start, end = "<!-- access-matrix:start -->", "<!-- access-matrix:end -->"
+    section = doc[doc.index(start) + len(start):doc.index(end)].strip()
+    assert section == markdown().strip(), "regenerate the access matrix in docs/security.md"
