@@ -75,7 +75,7 @@ def test_every_benchmark_completes_and_reports_numbers(transactional_db, tmp_pat
     rescore = _run("rescore.py", "--workers", "1", "--train-sample", str(HOUSEHOLDS), env=env)
     assert rescore["total_s"] > 0 and rescore["floor"]["floor"] > 0
 
-    scale = _run("scaleout.py", "--workers", "1,2", "--chunk-size", "1000", "--no-drain",
+    scale = _run("scaleout.py", "--workers", "1,2", "--chunk-size", "1000", "--drain", "none",
                  env=env)
     assert [r["worker_processes"] for r in scale["runs"]] == [1, 2]
     assert all(r["rescore_s"] > 0 for r in scale["runs"]) and scale["speedup_2_over_1"] > 0
