@@ -14,6 +14,8 @@ each page's throughput stands next to the constant view's throughput measured th
   queue      GET /queue/
   household  GET /households/<ref>/ (refs of the office's queued households)
   partner    POST /api/v1/signals/eviction_filings/ (one filing each, linked against everyone)
+--think S gives each client a pause of about S seconds between requests (people read the page);
+the default 0 is a closed loop, where latency is bounded below by clients / throughput.
 --mixed adds TRUST's mixed run (caseworkers alternating pages, partners, constant client).
 Targets: queue page p95 <= 150 ms and queue throughput >= 0.2 x the floor's.
 """
@@ -77,7 +79,7 @@ def prepare(*, office_code: str | None, caseworkers: int, households: int) -> di
 
 
 def _phase(port: int, name: str, world: dict[str, Any], clients: int, duration: float,
-           max_requests: int) -> dict[str, Any]:
+           max_requests: int, think: float = 0.0) -> dict[str, Any]:
     """All clients on one endpoint for `duration` seconds; load.py's report of that phase."""
     from bench import load
 
@@ -96,6 +98,8 @@ def _phase(port: int, name: str, world: dict[str, Any], clients: int, duration: 
     def client(i: int, session: load.Session) -> None:
         rng = random.Random(i)
         for n in range(max_requests):
+            if think:  # a person reads the page before the next click: uniform 0.5-1.5 x think
+                time.sleep(think * (0.5 + rng.random()))
             if time.monotonic() >= stop:
                 return
             if name == "floor":
@@ -132,7 +136,7 @@ def _phase(port: int, name: str, world: dict[str, Any], clients: int, duration: 
 def run(*, clients: int = 50, duration: float = 60.0, office: str | None = None,
         phases: tuple[str, ...] = ("floor", "queue", "household", "partner"),
         mixed: bool = False, gunicorn_workers: int = 4, threads: int = 8,
-        max_requests: int = 100_000) -> dict[str, Any]:
+        max_requests: int = 100_000, think: float = 0.0) -> dict[str, Any]:
     """Start gunicorn, run the phases, stop it; returns the figures (the smoke test calls this)."""
     from bench import load
     from bench.workers import load_average
@@ -145,12 +149,13 @@ def run(*, clients: int = 50, duration: float = 60.0, office: str | None = None,
                                  log=Path("/tmp") / f"bench-pages-gunicorn-{port}.log")
     result: dict[str, Any] = {"households": Household.objects.count(), "office": world["office"],
                               "office_open_items": world["open_items"], "clients": clients,
-                              "duration_s": duration, "gunicorn": f"{gunicorn_workers} x "
-                              f"{threads} threads", "phases": {}}
+                              "duration_s": duration, "think_s": think,
+                              "gunicorn": f"{gunicorn_workers} x {threads} threads",
+                              "phases": {}}
     try:
         for name in phases:
             load_before = load_average()
-            figures = _phase(port, name, world, clients, duration, max_requests)
+            figures = _phase(port, name, world, clients, duration, max_requests, think)
             figures["load_average"] = [load_before, load_average()]
             if not figures.get("errors"):
                 figures.pop("error_samples", None)
@@ -192,6 +197,9 @@ def main() -> None:
     parser.add_argument("--office", default=None, help="office code (default: the busiest)")
     parser.add_argument("--phases", default="floor,queue,household,partner")
     parser.add_argument("--mixed", action="store_true", help="also TRUST's mixed run")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean seconds a client waits between requests (default 0: "
+                             "closed loop, every client always has a request in flight)")
     parser.add_argument("--gunicorn-workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
@@ -199,7 +207,7 @@ def main() -> None:
     print_machine()
     result = run(clients=args.clients, duration=args.duration, office=args.office,
                  phases=tuple(p for p in args.phases.split(",") if p), mixed=args.mixed,
-                 gunicorn_workers=args.gunicorn_workers, threads=args.threads)
+                 gunicorn_workers=args.gunicorn_workers, threads=args.threads, think=args.think)
     target = result.get("queue_target")
     if target:
         print(f"queue page p95 {target['p95_ms']} ms (target <= {TARGET_QUEUE_P95_MS:.0f}), "

@@ -35,6 +35,8 @@ step "pushed eviction filing -> top of the queue"
 $PY bench/latency.py --filings "$FILINGS"
 step "queue, household and partner API under 50 clients, next to the constant view"
 $PY bench/pages.py --clients 50 --duration "$DURATION"
+step "queue and household pages: 50 signed-in users pausing ~3 s between clicks"
+$PY bench/pages.py --clients 50 --duration "$DURATION" --think 3 --phases floor,queue,household
 step "EXPLAIN ANALYZE of the queue and household pages"
 $PY bench/explain.py --out "var/explain-${HOUSEHOLDS}.md" > /dev/null
 echo "plans written to var/explain-${HOUSEHOLDS}.md"

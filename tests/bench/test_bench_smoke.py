@@ -65,7 +65,7 @@ def test_percentile_is_nearest_rank() -> None:
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_every_benchmark_completes_and_reports_numbers(transactional_db, tmp_path) -> None:
-    """seed -> rescore (vs floor) -> scale-out 1/2 workers -> ingest -> latency -> pages."""
+    """seed, rescore vs floor, scale-out 1/2 workers, ingest, latency, pages, query plans."""
     env = _env(tmp_path)
     seed = _run("seed_world.py", "--households", str(HOUSEHOLDS), "--seed", "3",
                 "--world", str(tmp_path / "world"), env=env)
@@ -93,3 +93,8 @@ def test_every_benchmark_completes_and_reports_numbers(transactional_db, tmp_pat
         figures = pages["phases"][phase]
         assert figures["requests"] > 0 and figures["errors"] == 0, (phase, figures)
     assert pages["queue_target"]["share_of_floor"] > 0
+
+    plans = _run("explain.py", "--top", "2", env=env)
+    assert plans["pages"]["/queue/"]["queries"] > 0
+    assert all(p["slowest"] and "Execution Time" in p["slowest"][0]["plan"]
+               for p in plans["pages"].values())
