@@ -25,6 +25,7 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=1, minute=15),
     },
     "nightly-rescore": {"task": "risk.tasks.rescore_all", "schedule": crontab(hour=2, minute=0)},
+    "rescore-watchdog": {"task": "risk.tasks.resume_stalled_runs", "schedule": 300.0},
     "hourly-flag-expiry": {"task": "alerts.tasks.expire_flags", "schedule": crontab(minute=5)},
     "nightly-queue-refresh": {"task": "alerts.tasks.refresh_all",
                               "schedule": crontab(hour=4, minute=0)},

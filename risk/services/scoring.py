@@ -231,6 +231,45 @@ def run_finalize(*, run_id: int) -> ScoreRun:
     return run
 
 
+def run_resume(*, run_id: int, chunk_size: int | None = None) -> int:
+    """Re-send the households of an unfinished run that have no score yet; returns how many.
+
+    acks_late covers a worker killed while it runs a chunk, but with Redis as broker a message
+    taken off the queue by a worker killed before it recorded the delivery is gone. Chunks are
+    idempotent, so re-sending what is missing is always safe.
+    """
+    from risk.tasks.scoring import rescore_chunk as chunk_task
+
+    run = ScoreRun.objects.get(pk=run_id)
+    if run.status == "done":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT h.id FROM cases_household h WHERE NOT EXISTS (SELECT 1 FROM "
+            "risk_householdscore s WHERE s.household_id = h.id AND s.run_id = %s) ORDER BY h.id",
+            [run.pk])
+        missing = [row[0] for row in cursor.fetchall()]
+    size = int(chunk_size or settings.RESCORE_CHUNK_SIZE)
+    for start in range(0, len(missing), size):
+        chunk_task.delay(run.pk, missing[start:start + size], None)
+    if not missing:
+        run_finalize(run_id=run.pk)
+    return len(missing)
+
+
+def runs_resume_stalled(*, stall_seconds: int = 600) -> list[int]:
+    """Resume runs that made no progress for `stall_seconds` (the beat watchdog)."""
+    cutoff = timezone.now() - dt.timedelta(seconds=stall_seconds)
+    resumed = []
+    for run in ScoreRun.objects.filter(status="running", started_at__lt=cutoff):
+        latest = HouseholdScore.objects.filter(run=run).order_by("-created_at").values_list(
+            "created_at", flat=True).first()
+        if latest is None or latest < cutoff:
+            run_resume(run_id=run.pk)
+            resumed.append(run.pk)
+    return resumed
+
+
 def rescore_all(*, as_of: dt.datetime | None = None, wait: bool = True,
                 timeout: float = 3600) -> ScoreRun | None:
     """Start a run over every household as a Celery group of chunks; optionally wait for it."""

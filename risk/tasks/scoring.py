@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-__all__ = ["rescore_all", "rescore_chunk", "rescore_households"]
+__all__ = ["rescore_all", "rescore_chunk", "rescore_households", "resume_stalled_runs"]
 
 
 @shared_task(name="risk.tasks.rescore_households")
@@ -34,3 +34,11 @@ def rescore_all(as_of: str | None = None) -> int | None:
 
     run = start(as_of=parse_datetime(as_of) if as_of else None, wait=False)
     return run.pk if run else None
+
+
+@shared_task(name="risk.tasks.resume_stalled_runs")
+def resume_stalled_runs(stall_seconds: int = 600) -> list[int]:
+    """Watchdog: re-send the missing households of runs that stopped making progress."""
+    from risk.services.scoring import runs_resume_stalled
+
+    return runs_resume_stalled(stall_seconds=stall_seconds)

@@ -31,7 +31,9 @@ def _env(tmp_path: Path) -> dict[str, str]:
         "DHS_MODEL_DIR": str(tmp_path / "models"), "DHS_FEED_DIR": str(tmp_path / "feeds"),
         "SMS_OUTBOX_DIR": str(tmp_path / "outbox"),
         "BENCH_RESULTS_DIR": str(tmp_path / "results"), "BENCH_LOG_DIR": str(tmp_path),
-        "PYTHONUNBUFFERED": "1"})
+        # The scripts run as an operator would: production password hashing on both sides
+        # (a test-mode MD5 hash written by a script could not be checked by its gunicorn).
+        "DHS_TESTING": "false", "PYTHONUNBUFFERED": "1"})
     return env
 
 
