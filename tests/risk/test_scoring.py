@@ -222,3 +222,35 @@ def test_outcome_report_compares_same_band_households_and_says_observational(hou
     text = out.getvalue()
     assert text.startswith("OBSERVATIONAL")
     assert "high, 1, 0.0, 4, 0.25" in text
+
+
+def test_watchdog_completes_a_run_whose_chunk_message_was_lost(households, settings):
+    """A chunk whose message vanished (a worker killed between taking it off Redis and
+    recording the delivery) is re-sent by the watchdog; each household is scored once."""
+    from django.db.models import Count
+
+    from risk.models import HouseholdScore, ScoreRun
+    from risk.services.scoring import _chunk_ranges
+    from risk.tasks import rescore_chunk, resume_stalled_runs
+
+    settings.RESCORE_CHUNK_SIZE = 2
+    version = promoted_model()
+    ranges = _chunk_ranges(2)
+    run = ScoreRun.objects.create(model_version=version, as_of=timezone.now(),
+                                  chunks_total=len(ranges), households=len(households))
+    for lo, hi in ranges[:-1]:  # the last chunk's message is "lost"
+        rescore_chunk.delay(run.pk, None, [lo, hi])
+    run.refresh_from_db()
+    assert run.status == "running"
+    assert resume_stalled_runs(3600) == []  # not stalled yet: nothing re-sent
+    ScoreRun.objects.filter(pk=run.pk).update(
+        started_at=timezone.now() - dt.timedelta(hours=2))
+    HouseholdScore.objects.filter(run=run).update(
+        created_at=timezone.now() - dt.timedelta(hours=2))
+    assert resume_stalled_runs(3600) == [run.pk]
+    run.refresh_from_db()
+    assert run.status == "done" and run.band_counts
+    per_household = HouseholdScore.objects.filter(run=run).values("household_id").annotate(
+        n=Count("id"))
+    assert per_household.count() == len(households)
+    assert {row["n"] for row in per_household} == {1}
