@@ -47,12 +47,12 @@ def _back(ref: str, anchor: str) -> HttpResponse:
 @require_perm("dhs.work_queue")
 def household_act(request: HttpRequest, ref: str) -> HttpResponse:
     """Record an action or outcome on the household's open work item."""
-    from alerts.models import WorkItem
+    from alerts.selectors import work_item_for_household
     from alerts.services.work_items import work_item_act
 
     hh = household_get_for_user(user=request.user, ref=ref)
     form = WorkItemActionForm(request.POST)
-    item = WorkItem.objects.filter(household=hh).exclude(status=WorkItem.CLOSED).first()
+    item = work_item_for_household(household=hh)
     if item is None:
         messages.error(request, "This household has no open work item to record against.")
     elif not form.is_valid():
@@ -81,7 +81,7 @@ def household_act(request: HttpRequest, ref: str) -> HttpResponse:
 @require_perm("dhs.work_queue")
 def household_refer(request: HttpRequest, ref: str) -> HttpResponse:
     """Refer the household to an intervention's provider (only the agreed fields travel)."""
-    from alerts.models import WorkItem
+    from alerts.selectors import work_item_for_household
     from alerts.services.referrals import referral_create
 
     hh = household_get_for_user(user=request.user, ref=ref)
@@ -89,7 +89,7 @@ def household_refer(request: HttpRequest, ref: str) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choose the intervention to refer to.")
         return _back(ref, "interventions")
-    item = WorkItem.objects.filter(household=hh).exclude(status=WorkItem.CLOSED).first()
+    item = work_item_for_household(household=hh)
     try:
         referral = referral_create(household=hh, user=request.user, work_item=item,
                                    intervention_code=form.cleaned_data["intervention_code"])

@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from cases.services.imports import ImportReport, household_import
 
-from cases.services.imports import household_import
-from dhs.exceptions import ApplicationError
-
-from ._report import write_report
+from ._report import ImportCommand
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = ("Import households and people (CSV or .jsonl, one row a person); idempotent on "
             "household_ref/person_ref. Bad rows are reported and skipped. See "
             "docs/import-formats.md.")
 
-    def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("file", type=Path)
-        parser.add_argument("--no-progress", action="store_true", help="Never show a progress bar.")
-        parser.add_argument("--fail-on-reject", action="store_true",
-                            help="Exit with status 3 when any row was rejected.")
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            report = household_import(path=options["file"], progress=not options["no_progress"])
-        except ApplicationError as exc:
-            raise CommandError(exc.message) from exc
-        write_report(self, report, fail_on_reject=options["fail_on_reject"])
+    def import_file(self, *, path: Path, progress: bool) -> ImportReport:
+        return household_import(path=path, progress=progress)
