@@ -263,6 +263,8 @@ OUTREACH_QUIET_START = env.int("OUTREACH_QUIET_START", default=20)  # 8 pm local
 OUTREACH_QUIET_END = env.int("OUTREACH_QUIET_END", default=8)  # 8 am local
 SMALL_CELL_THRESHOLD = env.int("SMALL_CELL_THRESHOLD", default=11)
 RESCORE_CHUNK_SIZE = env.int("RESCORE_CHUNK_SIZE", default=20000)
+# Processes that parse and link the chunks of one feed file (PostgreSQL; 1 = in-process).
+INGEST_PROCESSES = env.int("INGEST_PROCESSES", default=2)
 DEMO_MODE = env_bool("DHS_DEMO_MODE", DEBUG)
 
 LOGGING = {

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import hashlib
 import io
+import itertools
 import json
 import logging
 from collections.abc import Iterable, Iterator
@@ -283,15 +285,23 @@ class KnownLink:
     candidates: tuple = ()
 
 
-def _link(source: str, records: list[ParsedRecord]) -> list[Any]:
-    """Link parsed records; internal records already know their person and skip linkage."""
+def _link(source: str, records: list[ParsedRecord],
+          excluded: set[tuple[str, int]] | None = None) -> list[Any]:
+    """Link parsed records; internal records already know their person and skip linkage.
+
+    `excluded` holds (record_id, person_id) pairs a reviewer rejected: never proposed again.
+    """
     from risk.linkage import link_records
 
     outcomes: list[Any] = [None] * len(records)
     to_link = [i for i, r in enumerate(records) if r.known_household_id is None]
     if to_link:
+        by_record: dict[str, list[int]] = {}
+        for pos, i in enumerate(to_link):
+            by_record.setdefault(records[i].record_id, []).append(pos)
+        exclude = [(pos, pid) for rid, pid in (excluded or ()) for pos in by_record.get(rid, ())]
         linked = link_records(source=source, people=[records[i].person for i in to_link],
-                              record_ids=[records[i].record_id for i in to_link])
+                              exclude=exclude)
         for i, outcome in zip(to_link, linked):
             outcomes[i] = outcome
     for i, r in enumerate(records):
@@ -303,12 +313,45 @@ def _link(source: str, records: list[ParsedRecord]) -> list[Any]:
 
 def _rejected_pairs(source: str, record_ids: list[str]) -> set[tuple[str, int]]:
     """(record_id, person_id) pairs a reviewer rejected before: never proposed again."""
-    ids = [r for r in set(record_ids) if r]
-    if not ids:
+    ids = sorted({r for r in record_ids if r})
+    if not ids or not LinkReview.objects.filter(decision=LinkReview.REJECTED).exists():
         return set()
-    return set(LinkReview.objects.filter(
-        decision=LinkReview.REJECTED, raw_record__source=source, raw_record__record_id__in=ids,
-    ).values_list("raw_record__record_id", "person_id"))
+    if connection.vendor != "postgresql":
+        return set(LinkReview.objects.filter(
+            decision=LinkReview.REJECTED, raw_record__source=source,
+            raw_record__record_id__in=ids,
+        ).values_list("raw_record__record_id", "person_id"))
+    with connection.cursor() as cur:  # one array parameter: cheap to build for 5,000 ids
+        cur.execute(f"SELECT r.record_id, l.person_id FROM {LinkReview._meta.db_table} l "  # noqa: S608  # nosec B608
+                    f"JOIN {RawRecord._meta.db_table} r ON r.id = l.raw_record_id "
+                    "WHERE l.decision = %s AND r.source = %s AND r.record_id = ANY(%s)",
+                    [LinkReview.REJECTED, source, ids])
+        return set(cur.fetchall())
+
+
+ORIGINAL_COLUMNS = ("id", "content_hash", "person_id", "household_id", "match_probability",
+                    "line", "batch_id", "record_id")
+
+
+def _originals(source: str, hashes: set[str]) -> dict[str, dict[str, Any]]:
+    """The earliest stored new row for each content hash (exact re-deliveries)."""
+    out: dict[str, dict[str, Any]] = {}
+    if not hashes:
+        return out
+    if connection.vendor != "postgresql":
+        rows = (RawRecord.objects.filter(source=source, content_hash__in=hashes,
+                                         status__in=NEW_STATUSES)
+                .order_by("id").values_list(*ORIGINAL_COLUMNS))
+    else:
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT {', '.join(ORIGINAL_COLUMNS)} "  # noqa: S608  # nosec B608
+                        f"FROM {RawRecord._meta.db_table} WHERE source = %s "
+                        "AND content_hash = ANY(%s) AND status = ANY(%s) ORDER BY id",
+                        [source, sorted(hashes), list(NEW_STATUSES)])
+            rows = cur.fetchall()
+    for row in rows:
+        out.setdefault(row[1], dict(zip(ORIGINAL_COLUMNS, row)))
+    return out
 
 
 @dataclass
@@ -325,7 +368,7 @@ class _Prepared:
 
 def _prepare_chunk(*, batch_id: int, adapter: Adapter, items: list[Item],
                    agreement: DataSharingAgreement, pending: dict[str, Any] | None = None,
-                   allocate_ids: bool = False) -> _Prepared:
+                   allocate_ids: bool = False, ids: list[int] | None = None) -> _Prepared:
     """Parse, deduplicate and link one chunk; nothing is written here.
 
     `pending` maps content hashes of the previous chunk's new rows that may not be committed
@@ -345,20 +388,13 @@ def _prepare_chunk(*, batch_id: int, adapter: Adapter, items: list[Item],
 
     # Exact re-deliveries: an earlier new record with the same content hash, or earlier in chunk.
     hashes = {it.content_hash for it, p in zip(items, parsed) if isinstance(p, ParsedRecord)}
-    originals: dict[str, dict[str, Any]] = {}
-    if hashes:
-        for row in (RawRecord.objects.filter(source=source, content_hash__in=hashes,
-                                             status__in=NEW_STATUSES)
-                    .order_by("id")
-                    .values("id", "content_hash", "person_id", "household_id",
-                            "match_probability", "line", "batch_id", "record_id")):
-            originals.setdefault(row["content_hash"], row)
+    originals = _originals(source, hashes)
     for key, row in (pending or {}).items():
         if key in hashes and key not in originals:
-            originals[key] = {"id": row.id, "person_id": row.person_id,
-                              "household_id": row.household_id,
-                              "match_probability": row.match_probability, "line": row.line,
-                              "batch_id": row.batch_id}
+            originals[key] = row if isinstance(row, dict) else {
+                "id": row.id, "person_id": row.person_id, "household_id": row.household_id,
+                "match_probability": row.match_probability, "line": row.line,
+                "batch_id": row.batch_id}
 
     kinds: list[str] = []  # "new" | "duplicate" | "rejected" per item
     seen: dict[str, int] = {}
@@ -373,14 +409,17 @@ def _prepare_chunk(*, batch_id: int, adapter: Adapter, items: list[Item],
             kinds.append("new")
             new_records.append(p)
 
-    outcomes = iter(_link(source, new_records)) if new_records else iter(())
     excluded = _rejected_pairs(source, [r.record_id for r in new_records])
+    outcomes = iter(_link(source, new_records, excluded)) if new_records else iter(())
+    if ids is None and allocate_ids:
+        ids = _allocate_ids(RawRecord, len(items))
 
     raws: list[_Row] = []
     link_info: list[tuple[int, ParsedRecord, Any]] = []
     results: list[dict[str, Any]] = []
     for idx, (item, p, kind) in enumerate(zip(items, parsed, kinds)):
-        raw = _Row(batch_id=batch_id, source=source, line=item.line,
+        raw = _Row(id=ids[idx] if ids else None, batch_id=batch_id, source=source,
+                   line=item.line,
                    record_id=p.record_id[:120], content_hash=item.content_hash, raw=item.raw,
                    parsed={}, status="", reason="", agreement_id=agreement.pk, received_at=now,
                    person_id=None, household_id=None, match_probability=None,
@@ -399,7 +438,9 @@ def _prepare_chunk(*, batch_id: int, adapter: Adapter, items: list[Item],
                 raw.reason = (f"same content as line {original['line']} of batch "
                               f"{original['batch_id']}; not stored again")
             else:
-                raw.reason = f"same content as line {items[seen[item.content_hash]].line} " \
+                first = seen[item.content_hash]
+                raw.duplicate_of_id = ids[first] if ids else None
+                raw.reason = f"same content as line {items[first].line} " \
                              "of this delivery; not stored again"
             results.append({"status": "duplicate", "reason": raw.reason,
                             "record_id": p.record_id})
@@ -425,9 +466,12 @@ def _prepare_chunk(*, batch_id: int, adapter: Adapter, items: list[Item],
             results.append({"status": "accepted", "reason": None, "record_id": p.record_id})
         raws.append(raw)
 
-    if allocate_ids:
-        for raw, pk in zip(raws, _allocate_ids(RawRecord, len(raws))):
-            raw.id = pk
+    for raw, item in zip(raws, items):  # a re-delivery within the chunk: its original's link
+        if raw.status == RawRecord.DUPLICATE and raw.person_id is None \
+                and item.content_hash in seen:
+            original = raws[seen[item.content_hash]]
+            raw.person_id, raw.household_id = original.person_id, original.household_id
+            raw.match_probability = original.match_probability
     counts = {"rows_read": len(items), "new": kinds.count("new"),
               "duplicate": kinds.count("duplicate"), "rejected": kinds.count("rejected"),
               "linked": sum(r.status == RawRecord.LINKED for r in raws),
@@ -542,6 +586,101 @@ def _run_chunks(*, batch: FeedBatch, adapter: Adapter, chunks: Iterable[list[Ite
         thread.join()
     if failure:
         raise failure[0]
+    batch.refresh_from_db()
+
+
+# --- chunks prepared in parallel processes -------------------------------------------------------
+_INHERITED: list[Any] = []  # a forked child's handles on the parent's database sockets
+
+
+def _child_start() -> None:
+    """In a forked child: let go of the parent's database connections without closing them
+    (closing would end the parent's session on the shared socket) and open its own on demand,
+    closed when the child exits. Signal handlers of a Celery worker are not inherited."""
+    import signal
+    from multiprocessing.util import Finalize
+
+    from django.db import connections
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it ends the pool
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None:
+            _INHERITED.append(conn.connection)
+            conn.connection = None
+    Finalize(None, connections.close_all, exitpriority=10)
+
+
+def _prepare_in_child(kwargs: dict[str, Any]) -> _Prepared:
+    return _prepare_chunk(**kwargs)
+
+
+def _run_chunks_parallel(*, batch: FeedBatch, adapter: Adapter, chunks: Iterable[list[Item]],
+                         agreement: DataSharingAgreement, processes: int) -> None:
+    """Parse, deduplicate and link chunks in `processes` forked processes; write them here.
+
+    Parsing and linkage are CPU work in Python, so one process cannot keep up with the
+    database (docs/benchmarks.md); chunks are spread over processes as rescoring spreads
+    households over workers. Writes stay in this process and in file order, so a crash leaves
+    a prefix of the file stored and the re-run resumes after it. This process gives each chunk
+    its row ids before sending it out, so a re-delivery of a row that is still on its way
+    (in a chunk not yet written) points at its original all the same; the original's link is
+    copied onto it when its chunk is written.
+    """
+    import multiprocessing
+    from collections import deque
+
+    window = processes + 1  # chunks sent out and not yet written
+    inflight: deque[tuple[list[int], Any]] = deque()
+    pending: dict[str, dict[str, Any]] = {}  # hash -> first row of this batch not yet written
+    written: deque[list[int]] = deque(maxlen=window + 1)
+    links: dict[int, tuple[Any, Any, Any]] = {}  # raw id -> (person, household, probability)
+
+    def write_next() -> None:
+        ids, job = inflight.popleft()
+        prepared: _Prepared = job.get()
+        for raw in prepared.raws:
+            if (raw.status == RawRecord.DUPLICATE and raw.person_id is None
+                    and raw.duplicate_of_id in links):
+                raw.person_id, raw.household_id, raw.match_probability = \
+                    links[raw.duplicate_of_id]
+        _write_chunk(prepared, batch_id=batch.pk)
+        mine = set(ids)
+        for key in [k for k, row in pending.items() if row["id"] in mine]:
+            del pending[key]
+        if len(written) == written.maxlen:
+            for pk in written[0]:
+                links.pop(pk, None)
+        written.append(ids)
+        for raw in prepared.raws:
+            if raw.status in NEW_STATUSES:
+                links[raw.id] = (raw.person_id, raw.household_id, raw.match_probability)
+
+    pool = multiprocessing.get_context("fork").Pool(processes, initializer=_child_start)
+    try:
+        for chunk in chunks:
+            ids = _allocate_ids(RawRecord, len(chunk))
+            earlier = {it.content_hash: pending[it.content_hash] for it in chunk
+                       if it.content_hash in pending}
+            for item, pk in zip(chunk, ids):
+                if not item.error:
+                    pending.setdefault(item.content_hash, {
+                        "id": pk, "line": item.line, "batch_id": batch.pk, "person_id": None,
+                        "household_id": None, "match_probability": None})
+            job = pool.apply_async(_prepare_in_child, ({
+                "batch_id": batch.pk, "adapter": adapter, "items": chunk,
+                "agreement": agreement, "pending": earlier, "ids": ids},))
+            inflight.append((ids, job))
+            if len(inflight) >= window:
+                write_next()
+        while inflight:
+            write_next()
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
     batch.refresh_from_db()
 
 
@@ -680,10 +819,23 @@ def ingest_file(*, source: str, path: Path, partner: PartnerAgency | None = None
     adapter = get_adapter(source)
     agreement = agreement_for(source=source, partner=partner)
     sha = file_sha256(path)
-    with _file_lock(f"{source}:{sha}"):
+    with _file_lock(f"{source}:{sha}"), _fewer_collections():
         return _ingest_file_locked(source=source, path=path, sha=sha, adapter=adapter,
                                    agreement=agreement, file_name=file_name,
                                    chunk_size=chunk_size, pipelined=pipelined)
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """A chunk allocates hundreds of thousands of short-lived objects; with the default
+    thresholds the cyclic collector ran so often that it took a fifth of ingestion's CPU
+    (docs/benchmarks.md). Reference counting frees these objects anyway."""
+    before = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 @contextmanager
@@ -729,8 +881,18 @@ def _ingest_file_locked(*, source: str, path: Path, sha: str, adapter: Adapter,
     items = read_csv(source=source, path=path, fields=adapter.fields,
                      allowed=allowed_fields(adapter=adapter, agreement=agreement))
     items = (it for it in items if it.line is None or it.line > resume_after)
-    _run_chunks(batch=batch, adapter=adapter, chunks=_chunks(items, chunk_size),
-                agreement=agreement, pipelined=pipelined and _can_pipeline())
+    chunks = _chunks(items, chunk_size)
+    pipelined = pipelined and _can_pipeline()
+    processes = int(getattr(settings, "INGEST_PROCESSES", 1))
+    if pipelined and processes > 1:
+        head = list(itertools.islice(chunks, 2))
+        chunks = itertools.chain(head, chunks)
+        if len(head) > 1:  # more than one chunk: worth the processes
+            _run_chunks_parallel(batch=batch, adapter=adapter, chunks=chunks,
+                                 agreement=agreement, processes=processes)
+            return _finish(batch)
+    _run_chunks(batch=batch, adapter=adapter, chunks=chunks, agreement=agreement,
+                pipelined=pipelined)
     return _finish(batch)
 
 
@@ -829,128 +991,3 @@ def batch_summary(batch: FeedBatch) -> str:
     """The one-line summary of DESIGN.md."""
     return (f"rows read {batch.rows_read}, new {batch.new}, duplicate {batch.duplicate}, "
             f"linked {batch.linked}, needs-review {batch.review}, rejected {batch.rejected}")
-
-
-# --- scheduled pulls ----------------------------------------------------------------------------
-# A file younger than this may still be being written; it is left for the next pull.
-SETTLE_SECONDS = 1.0
-HTTP_TIMEOUT = 60
-
-
-def sources_due(*, now: dt.datetime | None = None) -> list[str]:
-    """Claim the sources whose pull is due (a conditional update, so two beats never both do).
-
-    schedule_minutes 0 means every tick. Push and internal sources are not pulled here.
-    """
-    now = now or timezone.now()
-    for name in DEFAULT_SCHEDULES:
-        source_get_or_create(source=name)
-    due = []
-    for src in SignalSource.objects.filter(enabled=True,
-                                           location_kind__in=[SignalSource.FOLDER,
-                                                              SignalSource.HTTPS]):
-        last = src.last_pulled_at
-        if last is not None and now - last < dt.timedelta(minutes=src.schedule_minutes):
-            continue
-        claimed = SignalSource.objects.filter(pk=src.pk, last_pulled_at=last).update(
-            last_pulled_at=now)
-        if claimed:
-            due.append(src.name)
-    return due
-
-
-def _file_key(path: Path) -> str:
-    """Watermark of a file: modification time (ns, zero-padded) and name, comparable as text."""
-    return f"{path.stat().st_mtime_ns:020d}|{path.name}"
-
-
-def pull_folder(*, config: SignalSource) -> list[FeedBatch]:
-    """Read the new files of a drop folder, oldest first; the folder is never written to."""
-    folder = Path(config.location)
-    if not folder.is_dir():
-        raise ApplicationError(f"The feed folder {folder} does not exist.", code="no_folder")
-    now_ns = dt.datetime.now(tz=dt.UTC).timestamp() * 1e9
-    candidates = []
-    for path in folder.iterdir():
-        if not path.is_file() or path.name.startswith(".") \
-                or path.suffix.lower() in {".tmp", ".part", ".partial"}:
-            continue
-        key = _file_key(path)
-        if key <= (config.watermark or ""):
-            continue
-        candidates.append((key, path))
-    batches = []
-    for key, path in sorted(candidates):
-        if now_ns - path.stat().st_mtime_ns < SETTLE_SECONDS * 1e9:
-            break  # still being written; keep order: later files wait too
-        batch = ingest_file(source=config.name, path=path, partner=config.partner)
-        batches.append(batch)
-        config.watermark = key
-        config.save(update_fields=["watermark"])
-    return batches
-
-
-def pull_https(*, config: SignalSource) -> list[FeedBatch]:
-    """GET the source's URL with `?since=<watermark>`; the CSV answer is ingested as a file.
-
-    The next watermark is the server's `X-Next-Since` header when it sends one, else the time
-    the request was made (UTC, ISO 8601).
-    """
-    import tempfile
-    import urllib.error
-    import urllib.parse
-    import urllib.request
-
-    asked_at = timezone.now().astimezone(dt.UTC).replace(microsecond=0).isoformat()
-    url = config.location
-    if config.watermark:
-        sep = "&" if urllib.parse.urlsplit(url).query else "?"
-        url = f"{url}{sep}{urllib.parse.urlencode({'since': config.watermark})}"
-    if urllib.parse.urlsplit(url).scheme not in {"https", "http"}:
-        raise ApplicationError(f"The feed location {config.location} is not an HTTPS URL.",
-                               code="bad_location")
-    request = urllib.request.Request(url, headers={"Accept": "text/csv"})  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:  # noqa: S310  # nosec B310
-            next_since = response.headers.get("X-Next-Since") or asked_at
-            with tempfile.NamedTemporaryFile(prefix=f"{config.name}-", suffix=".csv",
-                                             delete=False) as tmp:
-                for block in iter(lambda: response.read(1 << 20), b""):
-                    tmp.write(block)
-                tmp_path = Path(tmp.name)
-    except (urllib.error.URLError, TimeoutError) as exc:  # the task retries with backoff
-        reason = getattr(exc, "reason", exc)
-        raise ConnectionError(f"GET {url} failed: {reason}") from exc
-    try:
-        if tmp_path.stat().st_size == 0:
-            batches = []
-        else:
-            batches = [ingest_file(source=config.name, path=tmp_path, partner=config.partner,
-                                   file_name=url)]
-    finally:
-        tmp_path.unlink(missing_ok=True)
-    config.watermark = next_since[:200]
-    config.save(update_fields=["watermark"])
-    return batches
-
-
-def source_pull(*, source: str) -> list[FeedBatch]:
-    """Pull one source's location now; records the outcome on the source row."""
-    config = source_get_or_create(source=source)
-    try:
-        if config.location_kind == SignalSource.FOLDER:
-            batches = pull_folder(config=config)
-        elif config.location_kind == SignalSource.HTTPS:
-            batches = pull_https(config=config)
-        else:
-            batches = []
-    except ApplicationError as exc:  # AgreementError included: nothing stored, say why
-        SignalSource.objects.filter(pk=config.pk).update(last_error=exc.message[:2000])
-        logger.warning("pull of %s refused: %s", source, exc.message)
-        return []
-    except ConnectionError as exc:  # recorded, then retried by the task
-        SignalSource.objects.filter(pk=config.pk).update(last_error=str(exc)[:2000])
-        raise
-    SignalSource.objects.filter(pk=config.pk).update(last_error="",
-                                                     last_pulled_at=timezone.now())
-    return batches

@@ -12,6 +12,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from risk.services import ingestion as svc
+from risk.services import pulls
 
 __all__ = ["apply_retention", "ingest_benefit_lapses", "pull_due_sources", "pull_source"]
 
@@ -26,7 +27,7 @@ LOCK_SECONDS = 3600
 @shared_task(name="risk.tasks.pull_due_sources", **RETRY)
 def pull_due_sources() -> list[str]:
     """Beat, every minute: queue a pull for each source whose schedule is due."""
-    due = svc.sources_due()
+    due = pulls.sources_due()
     for source in due:
         pull_source.delay(source)
     return due
@@ -40,7 +41,7 @@ def pull_source(source: str) -> list[int]:
         logger.info("pull of %s already running; skipped", source)
         return []
     try:
-        return [b.pk for b in svc.source_pull(source=source)]
+        return [b.pk for b in pulls.source_pull(source=source)]
     finally:
         cache.delete(key)
 

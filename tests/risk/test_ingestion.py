@@ -435,15 +435,23 @@ def test_generated_feeds_with_malformed_rows_lose_no_good_row(db, tmp_path):
                 assert raw.reason
 
 
+@pytest.mark.parametrize("processes", [1, 2])
 def test_pipelined_chunks_dedupe_across_uncommitted_chunks(transactional_db, world, court,
-                                                           tmp_path, monkeypatch, settings):
-    """On PostgreSQL outside a transaction, a writer thread stores chunk N while chunk N+1 is
-    linked; re-deliveries across chunk boundaries are still duplicates (SQLite: sequential)."""
+                                                           tmp_path, monkeypatch, settings,
+                                                           processes):
+    """On PostgreSQL outside a transaction, chunks are prepared ahead of the write — by a
+    writer thread (1 process) or by forked processes (2) — and re-deliveries across chunk
+    boundaries are still duplicates of rows not yet committed (SQLite: sequential)."""
     from risk.services import ingestion
 
+    settings.INGEST_PROCESSES = processes
     used: list[bool] = []
     real = ingestion._can_pipeline
     monkeypatch.setattr(ingestion, "_can_pipeline", lambda: used.append(real()) or used[-1])
+    parallel: list[int] = []
+    real_parallel = ingestion._run_chunks_parallel
+    monkeypatch.setattr(ingestion, "_run_chunks_parallel",
+                        lambda **kw: parallel.append(kw["processes"]) or real_parallel(**kw))
     rows = [eviction_row(i, world[i % 10]) for i in range(30)]
     rows[12] = rows[3]   # next chunk repeats a row of the chunk being written
     rows[25] = rows[4]   # two chunks later
@@ -457,3 +465,31 @@ def test_pipelined_chunks_dedupe_across_uncommitted_chunks(transactional_db, wor
     assert sorted((d.line, d.duplicate_of.line) for d in dups) == [(14, 5), (27, 6), (28, 17)]
     assert all(d.household_id == d.duplicate_of.household_id for d in dups)
     assert used == [settings.IS_POSTGRES]
+    assert parallel == ([2] if settings.IS_POSTGRES and processes == 2 else [])
+
+
+def test_parallel_chunk_failure_keeps_written_chunks_and_resumes(transactional_db, world, court,
+                                                                 tmp_path, monkeypatch, settings):
+    """A chunk that fails in a child process stops the file after the chunks before it were
+    written; the next read of the file resumes after them and stores every row once."""
+    if not settings.IS_POSTGRES:
+        pytest.skip("processes are used on PostgreSQL only")
+    from risk.services import ingestion
+
+    settings.INGEST_PROCESSES = 2
+    path = write_csv(tmp_path / "a.csv", [eviction_row(i, world[i % 10]) for i in range(50)])
+    real = ingestion._prepare_chunk
+
+    def fail_on_line_31(**kwargs):
+        if any(item.line == 32 for item in kwargs["items"]):  # line 1 is the header
+            raise RuntimeError("linkage lost its database")
+        return real(**kwargs)
+
+    monkeypatch.setattr(ingestion, "_prepare_chunk", fail_on_line_31)
+    with pytest.raises(RuntimeError, match="linkage lost"):
+        ingestion.ingest_file(source="eviction_filings", path=path, chunk_size=10)
+    assert sorted(RawRecord.objects.values_list("line", flat=True)) == list(range(2, 32))
+    monkeypatch.setattr(ingestion, "_prepare_chunk", real)
+    batch = ingestion.ingest_file(source="eviction_filings", path=path, chunk_size=10)
+    assert (batch.rows_read, batch.new, batch.duplicate, batch.status) == (50, 50, 0, "done")
+    assert RawRecord.objects.count() == 50 and Signal.objects.count() == 50

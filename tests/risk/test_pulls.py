@@ -185,7 +185,7 @@ def test_worker_and_beat_pull_a_dropped_file(transactional_db, office_a):
 
 
 def test_https_pull_failure_is_recorded_and_retried(people, utility):
-    from risk.services.ingestion import source_pull
+    from risk.services.pulls import source_pull
 
     SignalSource.objects.create(name="utility_shutoffs", location_kind=SignalSource.HTTPS,
                                 location="http://127.0.0.1:9/nothing.csv", partner=utility)
