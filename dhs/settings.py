@@ -265,6 +265,7 @@ SMALL_CELL_THRESHOLD = env.int("SMALL_CELL_THRESHOLD", default=11)
 RESCORE_CHUNK_SIZE = env.int("RESCORE_CHUNK_SIZE", default=20000)
 # Processes that parse and link the chunks of one feed file (PostgreSQL; 1 = in-process).
 INGEST_PROCESSES = env.int("INGEST_PROCESSES", default=2)
+INGEST_CHUNK_SIZE = env.int("INGEST_CHUNK_SIZE", default=5000)  # rows a transaction
 DEMO_MODE = env_bool("DHS_DEMO_MODE", DEBUG)
 
 LOGGING = {

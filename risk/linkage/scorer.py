@@ -25,6 +25,7 @@ import duckdb
 from risk.linkage.standardise import COLUMNS, prepare
 
 MODEL_PATH = Path(__file__).resolve().parent / "model.json"
+_INHERITED: list[duckdb.DuckDBPyConnection] = []  # a forked child's copies, kept, never closed
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,8 @@ class Model:
         """A DuckDB connection per thread (DuckDB connections are not shared across threads)."""
         con = getattr(self._local, "con", None)
         if con is None or getattr(self._local, "pid", None) != os.getpid():  # new thread/fork
+            if con is not None:  # a forked child: the parent's connection must never be
+                _INHERITED.append(con)  # destroyed here (it would join threads that are gone)
             con = duckdb.connect(":memory:", config={"threads": 1})
             prepare(con)
             self._local.con, self._local.pid = con, os.getpid()

@@ -26,7 +26,7 @@ import itertools
 import json
 import logging
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -596,7 +596,9 @@ _INHERITED: list[Any] = []  # a forked child's handles on the parent's database 
 def _child_start() -> None:
     """In a forked child: let go of the parent's database connections without closing them
     (closing would end the parent's session on the shared socket) and open its own on demand,
-    closed when the child exits. Signal handlers of a Celery worker are not inherited."""
+    closed when the child exits. The child dies with its parent (a SIGKILLed Celery worker
+    leaves no orphans) and does not inherit a worker's signal handlers."""
+    import ctypes
     import signal
     from multiprocessing.util import Finalize
 
@@ -604,11 +606,30 @@ def _child_start() -> None:
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; it ends the pool
+    with suppress(OSError, AttributeError):  # Linux only: PR_SET_PDEATHSIG
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
     for conn in connections.all(initialized_only=True):
         if conn.connection is not None:
             _INHERITED.append(conn.connection)
             conn.connection = None
     Finalize(None, connections.close_all, exitpriority=10)
+
+
+@contextmanager
+def _children_allowed() -> Iterator[None]:
+    """A Celery prefork worker runs tasks in a daemonic process, and multiprocessing refuses
+    children there. Ours are joined before the task returns and die with it (_child_start),
+    which is what the rule protects, so it is lifted while the pool starts its processes."""
+    import multiprocessing
+
+    config = multiprocessing.current_process()._config
+    daemon = config.get("daemon")
+    config["daemon"] = False
+    try:
+        yield
+    finally:
+        if daemon is not None:
+            config["daemon"] = daemon
 
 
 def _prepare_in_child(kwargs: dict[str, Any]) -> _Prepared:
@@ -629,6 +650,7 @@ def _run_chunks_parallel(*, batch: FeedBatch, adapter: Adapter, chunks: Iterable
     """
     import multiprocessing
     from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
 
     window = processes + 1  # chunks sent out and not yet written
     inflight: deque[tuple[list[int], Any]] = deque()
@@ -638,7 +660,7 @@ def _run_chunks_parallel(*, batch: FeedBatch, adapter: Adapter, chunks: Iterable
 
     def write_next() -> None:
         ids, job = inflight.popleft()
-        prepared: _Prepared = job.get()
+        prepared: _Prepared = job.result()  # a child's exception is raised here
         for raw in prepared.raws:
             if (raw.status == RawRecord.DUPLICATE and raw.person_id is None
                     and raw.duplicate_of_id in links):
@@ -656,7 +678,8 @@ def _run_chunks_parallel(*, batch: FeedBatch, adapter: Adapter, chunks: Iterable
             if raw.status in NEW_STATUSES:
                 links[raw.id] = (raw.person_id, raw.household_id, raw.match_probability)
 
-    pool = multiprocessing.get_context("fork").Pool(processes, initializer=_child_start)
+    pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_child_start)
     try:
         for chunk in chunks:
             ids = _allocate_ids(RawRecord, len(chunk))
@@ -667,20 +690,17 @@ def _run_chunks_parallel(*, batch: FeedBatch, adapter: Adapter, chunks: Iterable
                     pending.setdefault(item.content_hash, {
                         "id": pk, "line": item.line, "batch_id": batch.pk, "person_id": None,
                         "household_id": None, "match_probability": None})
-            job = pool.apply_async(_prepare_in_child, ({
-                "batch_id": batch.pk, "adapter": adapter, "items": chunk,
-                "agreement": agreement, "pending": earlier, "ids": ids},))
+            with _children_allowed():  # the first submit forks the processes
+                job = pool.submit(_prepare_in_child, {
+                    "batch_id": batch.pk, "adapter": adapter, "items": chunk,
+                    "agreement": agreement, "pending": earlier, "ids": ids})
             inflight.append((ids, job))
             if len(inflight) >= window:
                 write_next()
         while inflight:
             write_next()
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
+    finally:  # on failure, chunks not yet written are dropped; the re-run resumes before them
+        pool.shutdown(wait=True, cancel_futures=True)
     batch.refresh_from_db()
 
 
@@ -807,7 +827,7 @@ def _finish(batch: FeedBatch, response: dict | None = None) -> FeedBatch:
 
 
 def ingest_file(*, source: str, path: Path, partner: PartnerAgency | None = None,
-                file_name: str | None = None, chunk_size: int = CHUNK_SIZE,
+                file_name: str | None = None, chunk_size: int | None = None,
                 pipelined: bool = True) -> FeedBatch:
     """Read one feed file (command line and scheduled pulls); returns its batch with counts.
 
@@ -818,6 +838,7 @@ def ingest_file(*, source: str, path: Path, partner: PartnerAgency | None = None
     path = Path(path)
     adapter = get_adapter(source)
     agreement = agreement_for(source=source, partner=partner)
+    chunk_size = chunk_size or int(getattr(settings, "INGEST_CHUNK_SIZE", CHUNK_SIZE))
     sha = file_sha256(path)
     with _file_lock(f"{source}:{sha}"), _fewer_collections():
         return _ingest_file_locked(source=source, path=path, sha=sha, adapter=adapter,

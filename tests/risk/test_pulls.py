@@ -193,3 +193,42 @@ def test_https_pull_failure_is_recorded_and_retried(people, utility):
         source_pull(source="utility_shutoffs")
     assert "failed" in SignalSource.objects.get(name="utility_shutoffs").last_error
     assert FeedBatch.objects.count() == 0
+
+
+@pytest.mark.worker
+def test_worker_reads_a_large_file_with_processes(transactional_db, office_a):
+    """Inside a Celery worker, a file of several chunks is parsed and linked in forked
+    processes and written in order; the worker goes on serving the next pull."""
+    from dhs.celery import app as celery_app
+    from risk.tasks import pull_source
+    from tests.conftest import start_worker
+
+    people = [PersonFactory(household=HouseholdFactory(office=office_a), first_name="Maria",
+                            last_name=f"Chunkperson{i}") for i in range(7)]
+    partner = PartnerFactory(code="utility", kind="utility")
+    AgreementFactory(partner=partner, sources=["utility_shutoffs"])
+    folder = Path(settings.FEED_DIR) / "utility_shutoffs" / "incoming"
+    folder.mkdir(parents=True)
+    SignalSource.objects.create(name="utility_shutoffs", location=str(folder),
+                                schedule_minutes=0, partner=partner)
+    text = utility_csv(people)
+    lines = text.splitlines(keepends=True)
+    (folder / "a.csv").write_text("".join([*lines, lines[2]]))  # line 9 repeats line 3
+    age(folder / "a.csv", 60)
+    celery_app.control.purge()
+    worker = start_worker(extra_env={"INGEST_CHUNK_SIZE": "2", "INGEST_PROCESSES": "2"},
+                          name="chunks")
+    try:
+        pull_source.delay("utility_shutoffs").get(timeout=90)
+        batch = FeedBatch.objects.get()
+        assert (batch.status, batch.rows_read, batch.new, batch.duplicate) == ("done", 8, 7, 1)
+        stored = dict(RawRecord.objects.values_list("line", "status"))
+        assert sorted(stored) == list(range(2, 10)) and stored[9] == "duplicate"
+        assert RawRecord.objects.get(line=9).duplicate_of.line == 3
+        (folder / "b.csv").write_text(utility_csv(people[:2], start=100))
+        age(folder / "b.csv", 30)
+        pull_source.delay("utility_shutoffs").get(timeout=90)
+        assert FeedBatch.objects.count() == 2 and RawRecord.objects.count() == 10
+        assert "Traceback" not in worker.log.read_text()
+    finally:
+        worker.stop()
