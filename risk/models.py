@@ -100,9 +100,10 @@ class RawRecord(models.Model):
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
 
     class Meta:
+        # (source, status) is not indexed on purpose: nothing reads by it, and with stale
+        # statistics PostgreSQL chose it for the content-hash lookup (docs/benchmarks.md).
         indexes = [
             models.Index(fields=["source", "content_hash"], name="raw_source_hash"),
-            models.Index(fields=["source", "status"], name="raw_source_status"),
         ]
 
     def __str__(self) -> str:
@@ -119,7 +120,10 @@ class Signal(models.Model):
         ("utility_shutoff", "Utility shut-off notice"),
         ("benefit_lapse", "Benefit lapse"),
     ]
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="signals")
+    # Indexed by signal_household_on (household, occurred_on); a second index would only
+    # slow ingestion down.
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="signals",
+                                  db_index=False)
     person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.SET_NULL)
     source = models.CharField(max_length=32, choices=SOURCES)
     kind = models.CharField(max_length=32, choices=KINDS)

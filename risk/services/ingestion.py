@@ -27,7 +27,7 @@ import json
 import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -364,6 +364,11 @@ class _Prepared:
     results: list[dict[str, Any]]
     now: dt.datetime
     agreement_id: int
+    # Filled by a child process (_prepare_in_child): the rows already in COPY format.
+    payloads: list[CopyPayload] | None = None
+    reviews: list[LinkReview] = field(default_factory=list)
+    households: list[int] = field(default_factory=list)
+    fill: list[int] = field(default_factory=list)  # duplicates of rows not written yet
 
 
 def _prepare_chunk(*, batch_id: int, adapter: Adapter, items: list[Item],
@@ -482,37 +487,57 @@ def _prepare_chunk(*, batch_id: int, adapter: Adapter, items: list[Item],
                      agreement_id=agreement.pk)
 
 
+def _chunk_rows(prepared: _Prepared) -> tuple[list[_Row], list[LinkReview], list[int]]:
+    """The signals, review candidates and households of a chunk whose raw rows have ids."""
+    raws, now = prepared.raws, prepared.now
+    signals: list[_Row] = []
+    reviews: list[LinkReview] = []
+    households: set[int] = set()
+    for idx, p, candidates in prepared.link_info:
+        raw = raws[idx]
+        if raw.status == RawRecord.LINKED and raw.household_id:
+            signals.append(_Row(**signal_fields(raw=raw, record=p,
+                                                agreement_id=prepared.agreement_id,
+                                                known_at=now)))
+            households.add(raw.household_id)
+        elif raw.status == RawRecord.REVIEW:
+            reviews.extend(
+                LinkReview(raw_record_id=raw.id, person_id=c["person_id"],
+                           match_probability=c.get("probability") or 0.0,
+                           comparison=_json_safe(c.get("comparison") or {}), created_at=now)
+                for c in candidates)
+    return signals, reviews, sorted(households)
+
+
 def _write_chunk(prepared: _Prepared, *, batch_id: int) -> None:
     """Write one prepared chunk in one transaction; rescoring is queued after commit."""
-    raws, now = prepared.raws, prepared.now
-    household_ids: set[int] = set()
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # A chunk lost to a crash right after commit is simply read again on the re-run
             # (its lines are not stored), so the commit need not wait for the disk flush.
             with connection.cursor() as cur:
                 cur.execute("SET LOCAL synchronous_commit TO OFF")
-        fast_insert(RawRecord, raws)
-        signals, reviews = [], []
-        for idx, p, candidates in prepared.link_info:
-            raw = raws[idx]
-            if raw.status == RawRecord.LINKED and raw.household_id:
-                signals.append(_Row(**signal_fields(raw=raw, record=p,
-                                                    agreement_id=prepared.agreement_id,
-                                                    known_at=now)))
-                household_ids.add(raw.household_id)
-            elif raw.status == RawRecord.REVIEW:
-                reviews.extend(
-                    LinkReview(raw_record_id=raw.id, person_id=c["person_id"],
-                               match_probability=c.get("probability") or 0.0,
-                               comparison=_json_safe(c.get("comparison") or {}), created_at=now)
-                    for c in candidates)
-        fast_insert(Signal, signals)
+        if prepared.payloads is None:
+            fast_insert(RawRecord, prepared.raws)  # gives the raw rows their ids
+            signals, reviews, household_ids = _chunk_rows(prepared)
+            fast_insert(Signal, signals)
+        else:
+            for payload in prepared.payloads:
+                copy_rows(payload)
+            reviews, household_ids = prepared.reviews, prepared.households
+            if prepared.fill:  # their originals were written by an earlier chunk
+                table = RawRecord._meta.db_table
+                with connection.cursor() as cur:
+                    cur.execute(f"UPDATE {table} r SET person_id = o.person_id, "  # noqa: S608  # nosec B608
+                                "household_id = o.household_id, "
+                                f"match_probability = o.match_probability FROM {table} o "
+                                "WHERE r.id = ANY(%s) AND o.id = r.duplicate_of_id",
+                                [prepared.fill])
         LinkReview.objects.bulk_create(reviews, batch_size=2000)
         FeedBatch.objects.filter(pk=batch_id).update(
             **{key: F(key) + value for key, value in prepared.counts.items()})
         if household_ids:
-            ids = sorted(household_ids)
+            ids = list(household_ids)
             transaction.on_commit(lambda: households_signals_changed(household_ids=ids))
 
 
@@ -633,7 +658,20 @@ def _children_allowed() -> Iterator[None]:
 
 
 def _prepare_in_child(kwargs: dict[str, Any]) -> _Prepared:
-    return _prepare_chunk(**kwargs)
+    """Prepare a chunk and turn its rows into COPY text here, where there is CPU to spare:
+    the writing process then only streams them. Only the text goes back, not the rows."""
+    prepared = _prepare_chunk(**kwargs)
+    signals, prepared.reviews, prepared.households = _chunk_rows(prepared)
+    if signals:
+        for row, pk in zip(signals, _allocate_ids(Signal, len(signals))):
+            row.id = pk
+    prepared.fill = [r.id for r in prepared.raws if r.status == RawRecord.DUPLICATE
+                     and r.person_id is None and r.duplicate_of_id is not None]
+    prepared.payloads = [copy_payload(RawRecord, prepared.raws)]
+    if signals:
+        prepared.payloads.append(copy_payload(Signal, signals))
+    prepared.raws, prepared.link_info, prepared.results = [], [], []
+    return prepared
 
 
 def _run_chunks_parallel(*, batch: FeedBatch, adapter: Adapter, chunks: Iterable[list[Item]],
@@ -655,28 +693,13 @@ def _run_chunks_parallel(*, batch: FeedBatch, adapter: Adapter, chunks: Iterable
     window = processes + 1  # chunks sent out and not yet written
     inflight: deque[tuple[list[int], Any]] = deque()
     pending: dict[str, dict[str, Any]] = {}  # hash -> first row of this batch not yet written
-    written: deque[list[int]] = deque(maxlen=window + 1)
-    links: dict[int, tuple[Any, Any, Any]] = {}  # raw id -> (person, household, probability)
 
     def write_next() -> None:
         ids, job = inflight.popleft()
-        prepared: _Prepared = job.result()  # a child's exception is raised here
-        for raw in prepared.raws:
-            if (raw.status == RawRecord.DUPLICATE and raw.person_id is None
-                    and raw.duplicate_of_id in links):
-                raw.person_id, raw.household_id, raw.match_probability = \
-                    links[raw.duplicate_of_id]
-        _write_chunk(prepared, batch_id=batch.pk)
+        _write_chunk(job.result(), batch_id=batch.pk)  # a child's exception is raised here
         mine = set(ids)
         for key in [k for k, row in pending.items() if row["id"] in mine]:
             del pending[key]
-        if len(written) == written.maxlen:
-            for pk in written[0]:
-                links.pop(pk, None)
-        written.append(ids)
-        for raw in prepared.raws:
-            if raw.status in NEW_STATUSES:
-                links[raw.id] = (raw.person_id, raw.household_id, raw.match_probability)
 
     pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
                                initializer=_child_start)
@@ -737,6 +760,41 @@ def _allocate_ids(model: type, count: int) -> list[int]:
         return [r[0] for r in cur.fetchall()]
 
 
+@dataclass
+class CopyPayload:
+    """Rows of one model in COPY text format, ready to stream."""
+
+    model: type
+    columns: list[str]
+    text: str
+
+
+def copy_payload(model: type, rows: list[_Row]) -> CopyPayload:
+    """COPY text of rows that already have their ids; missing columns take the field default."""
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    defaults = {f.attname: f.get_default() for f in fields if f.attname not in vars(rows[0])}
+    names = [f.attname for f in fields]
+    buf = io.StringIO()
+    for row in rows:
+        values = vars(row)
+        buf.write(str(row.id))
+        for name in names:
+            buf.write("\t")
+            buf.write(_copy_value(values[name] if name in values else defaults[name]))
+        buf.write("\n")
+    return CopyPayload(model=model, columns=[meta.pk.column, *(f.column for f in fields)],
+                       text=buf.getvalue())
+
+
+def copy_rows(payload: CopyPayload) -> None:
+    """One COPY of a payload on this process's connection."""
+    table = connection.ops.quote_name(payload.model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in payload.columns)
+    with connection.cursor() as cur:
+        cur.copy_expert(f"COPY {table} ({columns}) FROM STDIN", io.StringIO(payload.text))
+
+
 def fast_insert(model: type, rows: list[_Row]) -> None:
     """Insert rows of a model and set each row's `id`.
 
@@ -746,35 +804,16 @@ def fast_insert(model: type, rows: list[_Row]) -> None:
     """
     if not rows:
         return
-    meta = model._meta
     if connection.vendor != "postgresql":
         objs = [model(**vars(r)) for r in rows]
         model.objects.bulk_create(objs, batch_size=500)
         for row, obj in zip(rows, objs):
             row.id = obj.pk
         return
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    defaults = {f.attname: f.get_default() for f in fields if f.attname not in vars(rows[0])}
-    table = connection.ops.quote_name(meta.db_table)
     if getattr(rows[0], "id", None) is None:
-        ids = _allocate_ids(model, len(rows))
-    else:
-        ids = [r.id for r in rows]
-    with connection.cursor() as cur:
-        buf = io.StringIO()
-        names = [f.attname for f in fields]
-        for row, pk in zip(rows, ids):
+        for row, pk in zip(rows, _allocate_ids(model, len(rows))):
             row.id = pk
-            values = vars(row)
-            buf.write(str(pk))
-            for name in names:
-                buf.write("\t")
-                buf.write(_copy_value(values[name] if name in values else defaults[name]))
-            buf.write("\n")
-        buf.seek(0)
-        columns = ", ".join(connection.ops.quote_name(c) for c in
-                            [meta.pk.column, *(f.column for f in fields)])
-        cur.copy_expert(f"COPY {table} ({columns}) FROM STDIN", buf)
+    copy_rows(copy_payload(model, rows))
 
 
 def signal_fields(*, raw: Any, record: ParsedRecord, agreement_id: int | None,

@@ -51,17 +51,17 @@ def test_dropped_connection_mid_ingestion_rolls_back_and_resumes(transactional_d
     partner, _ = court_partner
     feed = tmp_path / "evictions.csv"
     write_feed(feed)
-    real_insert = ingestion.fast_insert
+    real_copy = ingestion.copy_rows
     calls = {"raw": 0}
 
-    def failing_insert(model, rows):  # noqa: ANN001
-        if model is RawRecord:
+    def failing_copy(payload):  # noqa: ANN001 - every COPY of the writing process comes here
+        if payload.model is RawRecord:
             calls["raw"] += 1
             if calls["raw"] == 2:  # the second chunk
                 drop_connection()
-        return real_insert(model, rows)
+        return real_copy(payload)
 
-    monkeypatch.setattr(ingestion, "fast_insert", failing_insert)
+    monkeypatch.setattr(ingestion, "copy_rows", failing_copy)
     with pytest.raises(Exception) as failure:  # noqa: PT011 - OperationalError or its wrapper
         ingestion.ingest_file(source="eviction_filings", path=feed, partner=partner,
                               chunk_size=CHUNK)
@@ -73,7 +73,7 @@ def test_dropped_connection_mid_ingestion_rolls_back_and_resumes(transactional_d
     assert first == CHUNK, "only the first chunk committed; the second rolled back"
     assert batch.rows_read == CHUNK
 
-    monkeypatch.setattr(ingestion, "fast_insert", real_insert)
+    monkeypatch.setattr(ingestion, "copy_rows", real_copy)
     again = ingestion.ingest_file(source="eviction_filings", path=feed, partner=partner,
                                   chunk_size=CHUNK)
     assert again.pk == batch.pk, "the next pull resumes the interrupted batch"
