@@ -51,17 +51,21 @@ def test_dropped_connection_mid_ingestion_rolls_back_and_resumes(transactional_d
     partner, _ = court_partner
     feed = tmp_path / "evictions.csv"
     write_feed(feed)
-    real_copy = ingestion.copy_rows
+    # The raw rows of a chunk are written by one COPY on PostgreSQL (copy_rows, whichever
+    # process prepared them) and by fast_insert's bulk_create on SQLite.
+    hook = "copy_rows" if connection.vendor == "postgresql" else "fast_insert"
+    real_write = getattr(ingestion, hook)
     calls = {"raw": 0}
 
-    def failing_copy(payload):  # noqa: ANN001 - every COPY of the writing process comes here
-        if payload.model is RawRecord:
+    def failing_write(first, *rest):  # noqa: ANN001 - (payload) or (model, rows)
+        model = getattr(first, "model", first)
+        if model is RawRecord:
             calls["raw"] += 1
             if calls["raw"] == 2:  # the second chunk
                 drop_connection()
-        return real_copy(payload)
+        return real_write(first, *rest)
 
-    monkeypatch.setattr(ingestion, "copy_rows", failing_copy)
+    monkeypatch.setattr(ingestion, hook, failing_write)
     with pytest.raises(Exception) as failure:  # noqa: PT011 - OperationalError or its wrapper
         ingestion.ingest_file(source="eviction_filings", path=feed, partner=partner,
                               chunk_size=CHUNK)
@@ -73,7 +77,7 @@ def test_dropped_connection_mid_ingestion_rolls_back_and_resumes(transactional_d
     assert first == CHUNK, "only the first chunk committed; the second rolled back"
     assert batch.rows_read == CHUNK
 
-    monkeypatch.setattr(ingestion, "copy_rows", real_copy)
+    monkeypatch.setattr(ingestion, hook, real_write)
     again = ingestion.ingest_file(source="eviction_filings", path=feed, partner=partner,
                                   chunk_size=CHUNK)
     assert again.pk == batch.pk, "the next pull resumes the interrupted batch"
