@@ -46,13 +46,13 @@ def refresh_all(chunk_size: int = 20000) -> int:
     Catches deadlines that enter a rule's window with no new signal and no rescore (e.g. a
     hearing 40 days out becomes 21 days out), and keeps urgency current.
     """
-    from alerts.services.bulk import chunks
     from cases.models import Household
+    from dhs.iterables import chunked
 
     ids = Household.objects.order_by("id").values_list("id", flat=True).iterator(
         chunk_size=chunk_size)
     sent = 0
-    for chunk in chunks(ids, size=chunk_size):
+    for chunk in chunked(ids, chunk_size):
         refresh_households.delay(chunk)
         sent += 1
     return sent

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 
 from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 CHUNK = 5000
-
-
-def chunks(ids: Iterable[int], size: int = CHUNK) -> Iterator[list[int]]:
-    chunk: list[int] = []
-    for i in ids:
-        chunk.append(i)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def ids_q(ids: Sequence[int], field: str = "household_id") -> Q:

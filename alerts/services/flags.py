@@ -17,8 +17,9 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from alerts.models import Flag, FlagRule
-from alerts.services.bulk import CHUNK, chunks, ids_q
+from alerts.services.bulk import CHUNK, ids_q
 from cases.models import ProgramEnrollment
+from dhs.iterables import chunked
 from risk.models import CurrentScore, Signal
 
 HISTORY_DAYS = 800  # longer than every rule's look-back (absence_rise reaches back ~520 days)
@@ -312,7 +313,7 @@ def flags_evaluate(*, household_ids: Iterable[int] | None = None,
     else:
         household_ids = sorted(set(household_ids))
     stats = {"created": 0, "resolved": 0}
-    for chunk in chunks(household_ids):
+    for chunk in chunked(household_ids, CHUNK):
         for rule in rules:
             created, resolved = _evaluate_rule_chunk(rule, chunk, today, now)
             stats["created"] += created

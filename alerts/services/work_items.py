@@ -13,11 +13,12 @@ from django.db.models import Count, Exists, Max, OuterRef
 from django.utils import timezone
 
 from alerts.models import SEVERITY_RANK, Flag, Intervention, WorkItem, WorkItemAction
-from alerts.services.bulk import chunks, ids_q
+from alerts.services.bulk import CHUNK, ids_q
 from alerts.services.flags import flags_resolve_for_household
 from alerts.services.priority import SLA_HOURS, priority_compute
 from dhs.audit import audit_bulk, audit_record
 from dhs.exceptions import ApplicationError
+from dhs.iterables import chunked
 from dhs.models import Office
 from dhs.roles import user_office_id
 from risk.models import CurrentScore
@@ -72,7 +73,7 @@ def _audit(item: WorkItem, user: Any, action: str, **details: Any) -> None:
 def work_items_refresh(*, household_ids: Iterable[int], now: dt.datetime | None = None) -> None:
     """Create or update the single open item of each household that needs attention, in bulk."""
     now = now or timezone.now()
-    for chunk in chunks(sorted(set(household_ids))):
+    for chunk in chunked(sorted(set(household_ids)), CHUNK):
         _refresh_chunk(chunk, now)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import uuid
 from decimal import Decimal
 from typing import Any
@@ -21,7 +22,8 @@ BATCH_SIZE = 5000
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_text(value: Any) -> str:
+def copy_text(value: Any) -> str:
+    """One value in PostgreSQL's COPY text format (dicts and lists as JSON, for jsonb)."""
     if value is None:
         return "\\N"
     if isinstance(value, bool):
@@ -30,6 +32,8 @@ def _copy_text(value: Any) -> str:
         return str(value)
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False).translate(_ESCAPES)
     return str(value).translate(_ESCAPES)
 
 
@@ -63,7 +67,7 @@ def bulk_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> int:
             for start in range(0, len(rows), BATCH_SIZE * 10):
                 buffer = io.StringIO()
                 for row in rows[start:start + BATCH_SIZE * 10]:
-                    buffer.write("\t".join(_copy_text(row.get(a, defaults.get(a)))
+                    buffer.write("\t".join(copy_text(row.get(a, defaults.get(a)))
                                            for a in attnames))
                     buffer.write("\n")
                 buffer.seek(0)

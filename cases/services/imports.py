@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from dhs.exceptions import ApplicationError
+from dhs.iterables import chunked
 from dhs.models import Office
 
 from ..addresses import normalize_address, split_unit
@@ -231,17 +232,6 @@ def _household_row(raw: RawRow, offices: _OfficeCodes, today: dt.date) -> _House
     return _HouseholdRow(raw.line, household_ref, person_ref, household, person)
 
 
-def _chunks(rows: Iterable[RawRow], size: int) -> Iterator[list[RawRow]]:
-    chunk: list[RawRow] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def _by_ref(model: type, refs: list[str], fields: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     """Existing rows keyed by ref, fetched in batches (IN lists stay a sane size).
 
@@ -294,7 +284,7 @@ def household_import(*, path: Path, progress: bool = True) -> ImportReport:
     bar = _progress(path, progress)
     try:
         rows = read_rows(path, required=HOUSEHOLD_COLUMNS, optional=HOUSEHOLD_OPTIONAL)
-        for chunk in _chunks(rows, CHUNK_ROWS):
+        for chunk in chunked(rows, CHUNK_ROWS):
             _household_chunk(chunk, offices=offices, seen=seen_households, report=report)
             if bar is not None:
                 bar.update(len(chunk))
@@ -398,7 +388,7 @@ def outcome_import(*, path: Path, progress: bool = True) -> ImportReport:
     report = ImportReport()
     bar = _progress(path, progress)
     try:
-        for chunk in _chunks(read_rows(path, required=OUTCOME_COLUMNS), CHUNK_ROWS):
+        for chunk in chunked(read_rows(path, required=OUTCOME_COLUMNS), CHUNK_ROWS):
             _outcome_chunk(chunk, report)
             if bar is not None:
                 bar.update(len(chunk))
@@ -525,7 +515,7 @@ def enrollments_load(*, path: Path) -> dict[str, int]:
     """Bulk-insert enrollments.csv (household_ref, person_ref?, program, start_date, end_date,
     recert_due_date); idempotent on household + program + start_date."""
     created = skipped = 0
-    for chunk in _chunks(_csv_dicts(path), CHUNK_ROWS):
+    for chunk in chunked(_csv_dicts(path), CHUNK_ROWS):
         households = _household_ids(r.get("household_ref", "") for _, r in chunk)
         people = _person_ids(r.get("person_ref", "") for _, r in chunk)
         existing = set()
@@ -594,7 +584,7 @@ def visits_load(*, path: Path) -> dict[str, int]:
         for office_id, (start, end) in window.items():
             deleted += OfficeVisit.objects.filter(office_id=office_id, arrived_at__gte=start,
                                                   arrived_at__lte=end).delete()[0]
-        for chunk in _chunks(_csv_dicts(path), CHUNK_ROWS):
+        for chunk in chunked(_csv_dicts(path), CHUNK_ROWS):
             households = _household_ids(r.get("household_ref", "") for _, r in chunk)
             new = []
             for _, row in chunk:

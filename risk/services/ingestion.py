@@ -37,7 +37,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from cases.services.bulk import copy_text
 from dhs.exceptions import AgreementError, ApplicationError
+from dhs.iterables import chunked
 from dhs.models import DataSharingAgreement, PartnerAgency
 from risk.models import FeedBatch, LinkReview, RawRecord, Signal, SignalSource
 from risk.sources import Adapter, ParsedRecord, Rejection, get_adapter
@@ -247,17 +249,6 @@ def read_csv(*, source: str, path: Path, fields: tuple[str, ...],
                 continue
             row = {h: v for h, v in zip(header, values) if h in keep}
             yield Item(line=first, raw=row, content_hash=row_hash(source, row))
-
-
-def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
-    chunk: list[Item] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 # --- the chunk: dedupe, parse, link, store ----------------------------------------------------
@@ -731,26 +722,6 @@ class _Row(SimpleNamespace):
     """A row to insert: column attnames as attributes, lighter than a model instance."""
 
 
-def _copy_value(value: Any) -> str:
-    """One value in COPY text format."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        text = value
-    elif isinstance(value, dict | list):
-        text = json.dumps(value, ensure_ascii=False)
-    elif isinstance(value, bool):
-        return "t" if value else "f"
-    elif isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    else:
-        return str(value)
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = (text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-                .replace("\r", "\\r"))
-    return text
-
-
 def _allocate_ids(model: type, count: int) -> list[int]:
     """Primary keys for rows not yet written, from the table's sequence (PostgreSQL)."""
     meta = model._meta
@@ -781,7 +752,7 @@ def copy_payload(model: type, rows: list[_Row]) -> CopyPayload:
         buf.write(str(row.id))
         for name in names:
             buf.write("\t")
-            buf.write(_copy_value(values[name] if name in values else defaults[name]))
+            buf.write(copy_text(values[name] if name in values else defaults[name]))
         buf.write("\n")
     return CopyPayload(model=model, columns=[meta.pk.column, *(f.column for f in fields)],
                        text=buf.getvalue())
@@ -941,7 +912,7 @@ def _ingest_file_locked(*, source: str, path: Path, sha: str, adapter: Adapter,
     items = read_csv(source=source, path=path, fields=adapter.fields,
                      allowed=allowed_fields(adapter=adapter, agreement=agreement))
     items = (it for it in items if it.line is None or it.line > resume_after)
-    chunks = _chunks(items, chunk_size)
+    chunks = chunked(items, chunk_size)
     pipelined = pipelined and _can_pipeline()
     processes = int(getattr(settings, "INGEST_PROCESSES", 1))
     if pipelined and processes > 1:
@@ -977,7 +948,7 @@ def ingest_rows(*, source: str, rows: Iterable[dict[str, str]], file_name: str,
             kept = {k: ("" if v is None else str(v)) for k, v in row.items() if k in allowed}
             yield Item(line=n, raw=kept, content_hash=row_hash(source, kept))
 
-    for chunk in _chunks(items(), chunk_size):
+    for chunk in chunked(items(), chunk_size):
         _process_chunk(batch=batch, adapter=adapter, items=chunk, agreement=agreement)
     return _finish(batch)
 
@@ -1020,7 +991,7 @@ def ingest_records(*, source: str, records: list[dict], partner: PartnerAgency,
                 for k, v in record.items() if k in allowed}
         items.append(Item(line=n, raw=kept, content_hash=row_hash(source, kept)))
     results: list[dict] = []
-    for chunk in _chunks(items, CHUNK_SIZE):
+    for chunk in chunked(items, CHUNK_SIZE):
         results.extend(_process_chunk(batch=batch, adapter=adapter, items=chunk,
                                       agreement=agreement))
     _finish(batch, response={"results": results})
