@@ -23,18 +23,27 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def copy_text(value: Any) -> str:
-    """One value in PostgreSQL's COPY text format (dicts and lists as JSON, for jsonb)."""
+    """One value in PostgreSQL's COPY text format (dicts and lists as JSON, for jsonb).
+
+    Hot: called for every value of every row ingested, so the common cases come first and
+    text is escaped only when it holds a character that needs it."""
     if value is None:
         return "\\N"
-    if isinstance(value, bool):
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, bool):
         return "t" if value else "f"
-    if isinstance(value, (int, float, Decimal)):
+    elif isinstance(value, (int, float, Decimal)):
         return str(value)
-    if isinstance(value, (dt.date, dt.datetime)):
+    elif isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False).translate(_ESCAPES)
-    return str(value).translate(_ESCAPES)
+    elif isinstance(value, (dict, list)):
+        text = json.dumps(value, ensure_ascii=False)
+    else:
+        text = str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.translate(_ESCAPES)
+    return text
 
 
 def bulk_insert(model: type[models.Model], rows: list[dict[str, Any]]) -> int:
